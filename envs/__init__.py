@@ -1,0 +1,78 @@
+"""Environment configuration: one TOML file per environment in this folder, loaded into ``EnvConfig``.
+
+Loading never imports cdktf, so a broken file is reported in well under a second, before any
+synthesis starts and before anything is written to ``cdktf.out``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from envs.rules import violations
+from envs.schema import EnvConfig, NatStrategy, Tier
+
+ENV_DIR = Path(__file__).resolve().parent
+
+__all__ = ["ENV_DIR", "EnvConfig", "EnvConfigError", "NatStrategy", "Tier", "env_names", "load_env", "load_envs"]
+
+
+class EnvConfigError(ValueError):
+    """An environment file is missing, unreadable or invalid; the message is one line naming file and field."""
+
+
+def env_names(env_dir: Path = ENV_DIR) -> list[str]:
+    """Environments are the TOML files of the folder; adding a file adds an environment."""
+    return sorted(path.stem for path in env_dir.glob("*.toml"))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(ENV_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def _field_path(location: tuple[str | int, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(file)"
+
+
+def _describe_validation_error(error: ValidationError) -> list[str]:
+    problems = []
+    for detail in error.errors(include_url=False):
+        field = _field_path(tuple(detail["loc"]))
+        message = "unknown field (check the spelling)" if detail["type"] == "extra_forbidden" else detail["msg"]
+        problems.append(f"{field}: {message}")
+    return problems
+
+
+def load_env(name: str, env_dir: Path = ENV_DIR) -> EnvConfig:
+    """Read, type-check and rule-check one environment, or raise ``EnvConfigError``."""
+    path = env_dir / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(env_names(env_dir)) or "none"
+        raise EnvConfigError(f"unknown environment {name!r}: no {_display(path)} (known environments: {known})")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise EnvConfigError(f"{_display(path)}: invalid TOML: {error}") from error
+    try:
+        config = EnvConfig.model_validate(raw)
+    except ValidationError as error:
+        raise EnvConfigError(f"{_display(path)}: " + "; ".join(_describe_validation_error(error))) from error
+    problems = [str(violation) for violation in violations(config)]
+    if config.name != name:
+        problems.insert(0, f"name: must equal the file name {name!r}, got {config.name!r}")
+    if problems:
+        raise EnvConfigError(f"{_display(path)}: " + "; ".join(problems))
+    return config
+
+
+def load_envs(names: list[str] | None = None, env_dir: Path = ENV_DIR) -> list[EnvConfig]:
+    """Load several environments; all of them are validated before any is used."""
+    return [load_env(name, env_dir) for name in (names or env_names(env_dir))]

@@ -1,0 +1,169 @@
+"""Rules that relate fields of an environment to each other.
+
+Each rule names the field a user has to change and says why in one sentence, in the style of
+aws-cdk's ``validate-*-props``: a flat list, each rule small and tested on its own. They run
+after pydantic has checked the shape, so they can rely on types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+
+from envs.schema import LOG_RETENTION_DAYS, RDS_MONITORING_INTERVALS, EnvConfig, Tier
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: the dotted path of the field and what is wrong with it."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+Rule = Callable[[EnvConfig], Iterator[Violation]]
+
+
+def _subnet_lists(config: EnvConfig) -> Iterator[tuple[str, tuple[IPv4Network, ...]]]:
+    yield "network.public_subnet_cidrs", config.network.public_subnet_cidrs
+    yield "network.private_subnet_cidrs", config.network.private_subnet_cidrs
+
+
+def one_subnet_of_each_kind_per_az(config: EnvConfig) -> Iterator[Violation]:
+    zones = len(config.network.availability_zones)
+    for field, subnets in _subnet_lists(config):
+        if len(subnets) != zones:
+            yield Violation(field, f"needs one subnet per availability zone ({zones}), got {len(subnets)}")
+
+
+def availability_zones_in_region(config: EnvConfig) -> Iterator[Violation]:
+    zones = config.network.availability_zones
+    for index, zone in enumerate(zones):
+        if not (zone.startswith(config.region) and len(zone) == len(config.region) + 1):
+            yield Violation(f"network.availability_zones[{index}]", f"{zone!r} is not a zone of region {config.region}")
+    if len(set(zones)) != len(zones):
+        yield Violation("network.availability_zones", "lists the same zone twice")
+
+
+def subnets_inside_vpc(config: EnvConfig) -> Iterator[Violation]:
+    vpc = config.network.vpc_cidr
+    for field, subnets in _subnet_lists(config):
+        for index, subnet in enumerate(subnets):
+            if not subnet.subnet_of(vpc):
+                yield Violation(f"{field}[{index}]", f"{subnet} is outside the VPC CIDR {vpc}")
+
+
+def subnets_do_not_overlap(config: EnvConfig) -> Iterator[Violation]:
+    seen: list[tuple[str, IPv4Network]] = []
+    for field, subnets in _subnet_lists(config):
+        for index, subnet in enumerate(subnets):
+            path = f"{field}[{index}]"
+            for other_path, other in seen:
+                if subnet.overlaps(other):
+                    yield Violation(path, f"{subnet} overlaps {other} ({other_path})")
+            seen.append((path, subnet))
+
+
+def subnets_usable_by_aws(config: EnvConfig) -> Iterator[Violation]:
+    if not 16 <= config.network.vpc_cidr.prefixlen <= 28:
+        yield Violation("network.vpc_cidr", "AWS VPCs must be between /16 and /28")
+    for field, subnets in _subnet_lists(config):
+        for index, subnet in enumerate(subnets):
+            if subnet.prefixlen > 28:
+                yield Violation(f"{field}[{index}]", f"{subnet} is smaller than the /28 AWS allows")
+
+
+def log_retentions_accepted_by_cloudwatch(config: EnvConfig) -> Iterator[Violation]:
+    retentions = {
+        "network.flow_log_retention_days": config.network.flow_log_retention_days,
+        "lambdas.log_retention_days": config.lambdas.log_retention_days,
+        "api.access_log_retention_days": config.api.access_log_retention_days,
+        "monitoring.log_retention_days": config.monitoring.log_retention_days,
+    }
+    for field, days in retentions.items():
+        if days not in LOG_RETENTION_DAYS:
+            yield Violation(field, f"{days} is not a CloudWatch Logs retention (use one of {LOG_RETENTION_DAYS})")
+
+
+def rds_settings_consistent(config: EnvConfig) -> Iterator[Violation]:
+    rds = config.rds
+    if rds.max_allocated_storage_gib < rds.allocated_storage_gib:
+        yield Violation("rds.max_allocated_storage_gib", "must be at least rds.allocated_storage_gib")
+    if rds.monitoring_interval_seconds not in RDS_MONITORING_INTERVALS:
+        yield Violation("rds.monitoring_interval_seconds", f"must be one of {RDS_MONITORING_INTERVALS}")
+    if not rds.engine_version.startswith("16."):
+        yield Violation("rds.engine_version", "the platform targets PostgreSQL 16 (parameter group postgres16)")
+
+
+def storage_lifecycle_ordered(config: EnvConfig) -> Iterator[Violation]:
+    storage = config.storage
+    if storage.recordings_transition_to_ia_days < 30:
+        yield Violation("storage.recordings_transition_to_ia_days", "S3 needs at least 30 days before STANDARD_IA")
+    if storage.recordings_transition_to_glacier_days <= storage.recordings_transition_to_ia_days:
+        yield Violation(
+            "storage.recordings_transition_to_glacier_days", "must come after recordings_transition_to_ia_days"
+        )
+    if storage.recordings_expiration_days <= storage.recordings_transition_to_glacier_days:
+        yield Violation("storage.recordings_expiration_days", "must come after recordings_transition_to_glacier_days")
+    if storage.cross_region_replication_region == config.region:
+        yield Violation("storage.cross_region_replication_region", "must differ from the primary region")
+
+
+def production_is_protected(config: EnvConfig) -> Iterator[Violation]:
+    """Production data must survive an AZ outage and a mistaken `destroy`."""
+    if config.tier is not Tier.PRODUCTION:
+        return
+    required = {
+        "rds.multi_az": (config.rds.multi_az, "production requires Multi-AZ"),
+        "rds.deletion_protection": (config.rds.deletion_protection, "production requires deletion protection"),
+        "rds.final_snapshot": (config.rds.final_snapshot, "production requires a final snapshot on delete"),
+        "dynamodb.deletion_protection": (
+            config.dynamodb.deletion_protection,
+            "production requires deletion protection",
+        ),
+        "dynamodb.point_in_time_recovery": (
+            config.dynamodb.point_in_time_recovery,
+            "production requires point-in-time recovery",
+        ),
+        "storage.force_destroy": (not config.storage.force_destroy, "production buckets must not be force-destroyed"),
+    }
+    for field, (ok, message) in required.items():
+        if not ok:
+            yield Violation(field, message)
+    if config.network.nat_strategy != "per_az":
+        yield Violation("network.nat_strategy", "production requires one NAT gateway per AZ (per_az)")
+    if config.rds.backup_retention_days < 7:
+        yield Violation("rds.backup_retention_days", "production keeps automated backups at least 7 days")
+
+
+def emulator_settings_match_tier(config: EnvConfig) -> Iterator[Violation]:
+    """Only the emulator tier may point at the emulator or relax what the emulator cannot serve."""
+    if config.tier is Tier.EMULATOR and config.emulator is None:
+        yield Violation("emulator", "the emulator tier needs an [emulator] section with its endpoint")
+    if config.tier is not Tier.EMULATOR and config.emulator is not None:
+        yield Violation("emulator", f"only the emulator tier may set it (tier is {config.tier.value})")
+    if config.tier is not Tier.EMULATOR and not config.storage.deny_insecure_transport:
+        yield Violation("storage.deny_insecure_transport", "only the emulator tier may allow requests without TLS")
+
+
+RULES: tuple[Rule, ...] = (
+    one_subnet_of_each_kind_per_az,
+    availability_zones_in_region,
+    subnets_inside_vpc,
+    subnets_do_not_overlap,
+    subnets_usable_by_aws,
+    log_retentions_accepted_by_cloudwatch,
+    rds_settings_consistent,
+    storage_lifecycle_ordered,
+    production_is_protected,
+    emulator_settings_match_tier,
+)
+
+
+def violations(config: EnvConfig) -> list[Violation]:
+    """Every broken rule, in rule order, so a user sees all problems of a file at once."""
+    return [violation for rule in RULES for violation in rule(config)]

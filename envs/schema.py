@@ -1,0 +1,224 @@
+"""Typed, validated shape of one environment file (`envs/<name>.toml`).
+
+Every difference between environments lives in these models as data; constructs read the
+section they need (``config.network``, ``config.rds`` ...) and never branch on the env name.
+Field shapes (types, ranges, enums, unknown keys) are checked by pydantic; relations between
+fields (subnets inside the VPC, production safety) are checked by the rules in ``envs.rules``
+so that every message can name the exact field a user has to fix.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from ipaddress import IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+# CloudWatch Logs only accepts these retention values; anything else fails at apply time.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+# Enhanced monitoring granularities RDS accepts (0 disables it).
+RDS_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+
+NamePart = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")]
+AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
+Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$")]
+Days = Annotated[int, Field(ge=1, le=36500)]
+
+
+class Tier(StrEnum):
+    """What an environment is for; production rules in ``envs.rules`` key off this, not off the name."""
+
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+    EMULATOR = "emulator"
+
+
+class NatStrategy(StrEnum):
+    """How private subnets reach the internet: the cost/availability trade-off of the architecture."""
+
+    NONE = "none"  # no NAT gateway: private subnets reach AWS only through VPC endpoints
+    SINGLE = "single"  # one NAT gateway in the first AZ shared by all private subnets (dev)
+    PER_AZ = "per_az"  # one NAT gateway per AZ so an AZ outage does not cut egress (prod)
+
+
+class _Section(BaseModel):
+    """Immutable, and strict about unknown keys so that a typo in an env file is an error, not a default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NetworkConfig(_Section):
+    """VPC layout: the architecture's 3 public (NAT, ALB) and 3 private (apps, DB) subnets."""
+
+    vpc_cidr: IPv4Network
+    availability_zones: tuple[str, ...] = Field(min_length=1, max_length=6)
+    public_subnet_cidrs: tuple[IPv4Network, ...]
+    private_subnet_cidrs: tuple[IPv4Network, ...]
+    nat_strategy: NatStrategy
+    flow_log_retention_days: int = 365
+    flow_log_traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+
+
+class StorageConfig(_Section):
+    """S3 lifecycle per data class, in days after creation (see the architecture's cost section)."""
+
+    recordings_transition_to_ia_days: Days = 30
+    recordings_transition_to_glacier_days: Days = 90
+    recordings_expiration_days: Days = 2555
+    voicemail_expiration_days: Days = 365
+    exports_expiration_days: Days = 90
+    screen_recordings_expiration_days: Days = 365
+    command_center_expiration_days: Days = 30
+    access_logs_expiration_days: Days = 365
+    noncurrent_version_expiration_days: Days = 30
+    cross_region_replication_region: Region | None = None
+    # Lets `terraform destroy` empty buckets; only for throwaway environments.
+    force_destroy: bool = False
+    # Bucket policies deny requests without TLS. Only the emulator tier may turn this off: moto
+    # ignores the policy's `Bool` condition and would deny every request (see README, emulator gaps).
+    deny_insecure_transport: bool = True
+
+
+class RdsConfig(_Section):
+    """PostgreSQL sizing and protection (architecture: Multi-AZ in prod, automated + manual snapshots)."""
+
+    engine_version: str = "16.4"
+    instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    allocated_storage_gib: int = Field(ge=20, le=65536)
+    max_allocated_storage_gib: int = Field(ge=20, le=65536)
+    multi_az: bool
+    deletion_protection: bool
+    final_snapshot: bool
+    manual_snapshot: bool = False
+    backup_retention_days: int = Field(ge=0, le=35)
+    performance_insights: bool = True
+    monitoring_interval_seconds: int = 60
+
+
+class DynamoDbConfig(_Section):
+    """Queue-experience table protection (billing is always on-demand, per the architecture)."""
+
+    point_in_time_recovery: bool = True
+    deletion_protection: bool
+
+
+class KinesisConfig(_Section):
+    """Stream capacity for the queue-experience, CTR and agent-event streams."""
+
+    stream_mode: Literal["ON_DEMAND", "PROVISIONED"] = "ON_DEMAND"
+    shard_count: int = Field(default=1, ge=1, le=500)
+    retention_hours: int = Field(default=24, ge=24, le=8760)
+    firehose_buffer_mib: int = Field(default=64, ge=1, le=128)
+    firehose_buffer_seconds: int = Field(default=300, ge=0, le=900)
+
+
+class LambdaConfig(_Section):
+    """Defaults for every function; sizes per function come with the Lambda layer."""
+
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    memory_mb: int = Field(default=512, ge=128, le=10240)
+    timeout_seconds: int = Field(default=30, ge=1, le=900)
+    log_retention_days: int = 90
+    reserved_concurrency: int | None = Field(default=None, ge=0)
+
+
+class ApiConfig(_Section):
+    """Private REST API stage settings."""
+
+    throttling_rate_limit: float = Field(default=100, gt=0)
+    throttling_burst_limit: int = Field(default=200, gt=0)
+    access_log_retention_days: int = 365
+    cache_enabled: bool = False
+    cache_size_gb: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] = "0.5"
+
+
+class ConnectConfig(_Section):
+    """Amazon Connect instance options."""
+
+    instance_alias: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,60}[a-zA-Z0-9]$")
+    inbound_calls: bool = True
+    outbound_calls: bool = True
+    contact_lens: bool = True
+    claim_phone_number: bool = False
+
+
+class MonitoringConfig(_Section):
+    """Alarm routing; an empty address means alarms go to the SNS topic only."""
+
+    alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    log_retention_days: int = 365
+
+
+class EmulatorConfig(_Section):
+    """Where the local AWS emulator (moto_server) listens; only for the `emulator` tier."""
+
+    endpoint: HttpUrl = HttpUrl("http://127.0.0.1:4566")
+    access_key: str = "test"
+    secret_key: str = "test"
+
+
+class EnvConfig(_Section):
+    """One environment: everything that differs between dev, staging, prod and local."""
+
+    name: NamePart
+    tier: Tier
+    region: Region
+    account_id: AccountId
+    name_prefix: NamePart
+    network: NetworkConfig
+    storage: StorageConfig = StorageConfig()
+    rds: RdsConfig
+    dynamodb: DynamoDbConfig
+    kinesis: KinesisConfig = KinesisConfig()
+    lambdas: LambdaConfig = LambdaConfig()
+    api: ApiConfig = ApiConfig()
+    connect: ConnectConfig
+    monitoring: MonitoringConfig = MonitoringConfig()
+    emulator: EmulatorConfig | None = None
+
+    @property
+    def state_bucket(self) -> str:
+        """One state bucket per environment; the account id makes the global S3 name unique."""
+        return f"{self.name_prefix}-{self.name}-tfstate-{self.account_id}"
+
+    def state_key(self, stack_name: str) -> str:
+        """One state object per stack, grouped under the environment."""
+        return f"{self.name}/{stack_name}.tfstate"
+
+    @property
+    def partition(self) -> str:
+        """ARN partition of the region, so that policies built from config are right in China/GovCloud."""
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    def resource_name(self, *parts: str) -> str:
+        """Physical names always start with prefix and env so that envs can share an account."""
+        return "-".join((self.name_prefix, self.name, *parts))

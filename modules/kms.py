@@ -1,0 +1,82 @@
+"""A customer-managed KMS key with rotation, an alias, and a key policy scoped to its users.
+
+Shared by the layer constructs (flow logs today; buckets, RDS, streams and functions next) so
+that every key in the platform follows the same policy shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.policy import Statement, policy_document
+
+# What a service needs to use a key for envelope encryption; no key administration.
+SERVICE_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    """An AWS service principal allowed to use the key, fenced by a condition (e.g. encryption context)."""
+
+    service: str
+    condition: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EncryptionKeyProps:
+    """``purpose`` names the key and its alias; ``grants`` lists the services that may use it."""
+
+    purpose: str
+    description: str
+    grants: Sequence[KeyGrant] = ()
+    deletion_window_days: int = 30
+
+    def __post_init__(self) -> None:
+        if not 7 <= self.deletion_window_days <= 30:
+            raise ValueError(f"deletion_window_days must be 7-30, got {self.deletion_window_days}")
+
+
+class EncryptionKey(Construct):
+    """Exposes ``key`` (use ``key.arn``) and ``alias``."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: EncryptionKeyProps) -> None:
+        super().__init__(scope, construct_id)
+        account_root = f"arn:{config.partition}:iam::{config.account_id}:root"
+        statements = [
+            # Without this the key becomes unmanageable: IAM policies of the account decide who administers it.
+            Statement(
+                sid="AccountAdministersKeyThroughIam",
+                actions=["kms:*"],
+                resources=["*"],  # in a key policy, "*" means this key
+                principal={"AWS": account_root},
+            ),
+            *(
+                Statement(
+                    sid=f"Allow{grant.service.split('.')[0].title()}Service",
+                    actions=list(SERVICE_KEY_ACTIONS),
+                    resources=["*"],
+                    principal={"Service": grant.service},
+                    condition=grant.condition,
+                )
+                for grant in props.grants
+            ),
+        ]
+        self.key = KmsKey(
+            self,
+            "key",
+            description=props.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=props.deletion_window_days,
+            policy=policy_document(*statements),
+            tags={"Name": config.resource_name(props.purpose)},
+        )
+        self.alias = KmsAlias(
+            self, "alias", name=f"alias/{config.resource_name(props.purpose)}", target_key_id=self.key.key_id
+        )

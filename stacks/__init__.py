@@ -1,0 +1,1 @@
+"""Terraform stacks: one per architecture layer per environment, composed from ``modules/`` constructs."""

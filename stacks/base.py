@@ -1,0 +1,121 @@
+"""What every stack of the platform shares: the AWS provider, remote state, and tags.
+
+Stacks differ only in the constructs they compose; provider and backend settings come from the
+environment config, so the same stack class serves dev, staging, prod and the local emulator.
+"""
+
+from __future__ import annotations
+
+from cdktf import S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
+from constructs import Construct
+
+from envs import EnvConfig
+from envs.schema import EmulatorConfig
+from stacks.layers import Layer
+
+PROJECT_TAG = "contact-center-platform"
+# S3 native locking (`use_lockfile`) arrived in Terraform 1.10.
+REQUIRED_TERRAFORM_VERSION = ">= 1.10"
+# Every AWS service a platform stack talks to; on the emulator each one is pointed at moto.
+EMULATED_SERVICES = (
+    "apigateway",
+    "cloudwatch",
+    "connect",
+    "dynamodb",
+    "ec2",
+    "events",
+    "firehose",
+    "iam",
+    "kinesis",
+    "kms",
+    "lambda_",
+    "logs",
+    "rds",
+    "s3",
+    "scheduler",
+    "secretsmanager",
+    "ses",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+    "xray",
+)
+
+
+def platform_tags(config: EnvConfig, layer: str) -> dict[str, str]:
+    """Tags on every resource, so that cost and ownership reports can be cut by env and layer."""
+    return {"Project": PROJECT_TAG, "Environment": config.name, "Layer": layer, "ManagedBy": "cdktf"}
+
+
+def _emulator_provider_settings(emulator: EmulatorConfig) -> dict[str, object]:
+    url = str(emulator.endpoint).rstrip("/")
+    return {
+        "access_key": emulator.access_key,
+        "secret_key": emulator.secret_key,
+        "skip_credentials_validation": True,
+        "skip_requesting_account_id": True,
+        "skip_metadata_api_check": "true",
+        "skip_region_validation": True,
+        "s3_use_path_style": True,
+        "endpoints": [AwsProviderEndpoints(**dict.fromkeys(EMULATED_SERVICES, url))],
+    }
+
+
+def add_aws_provider(stack: TerraformStack, config: EnvConfig, layer: str) -> AwsProvider:
+    """The AWS provider for a stack, locked to the environment's account (emulator: moto's)."""
+    settings: dict[str, object] = {
+        "region": config.region,
+        "default_tags": [AwsProviderDefaultTags(tags=platform_tags(config, layer))],
+    }
+    if config.emulator is None:
+        # A dev profile pointed at the prod account (or the reverse) fails before any change.
+        settings["allowed_account_ids"] = [config.account_id]
+    else:
+        settings.update(_emulator_provider_settings(config.emulator))
+    return AwsProvider(stack, "aws", **settings)  # type: ignore[arg-type]
+
+
+def add_remote_state(stack: TerraformStack, config: EnvConfig) -> S3Backend:
+    """S3 state, one object per stack in the env's bucket, encrypted and locked with a lock file."""
+    name = stack.node.id
+    emulator = config.emulator
+    backend = S3Backend(
+        stack,
+        bucket=config.state_bucket,
+        key=config.state_key(name),
+        region=config.region,
+        encrypt=True,
+        **(
+            {}
+            if emulator is None
+            else {
+                "access_key": emulator.access_key,
+                "secret_key": emulator.secret_key,
+                "use_path_style": True,
+                "skip_credentials_validation": True,
+                "skip_requesting_account_id": True,
+                "skip_metadata_api_check": True,
+                "skip_region_validation": True,
+            }
+        ),
+    )
+    # cdktf 0.21's S3BackendConfig knows neither `use_lockfile` nor an `s3` endpoint: set them raw.
+    stack.add_override("terraform.backend.s3.use_lockfile", True)
+    if emulator is not None:
+        url = str(emulator.endpoint).rstrip("/")
+        stack.add_override("terraform.backend.s3.endpoints", {"s3": url, "sts": url})
+    return backend
+
+
+class LayerStack(TerraformStack):
+    """A stack holding one architecture layer of one environment, named ``<layer>-<env>``."""
+
+    def __init__(self, scope: Construct, layer: Layer, config: EnvConfig) -> None:
+        super().__init__(scope, layer.stack_name(config.name))
+        self.layer = layer
+        self.config = config
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM_VERSION)
+        self.provider = add_aws_provider(self, config, layer.value)
+        self.backend = add_remote_state(self, config)

@@ -1,0 +1,54 @@
+"""Bootstrap: the per-environment bucket that holds the Terraform state of every other stack.
+
+It cannot keep its own state in the bucket it creates, so this one stack uses local state, in
+``.state/bootstrap-<env>.tfstate`` beside the synth output folder (see README, "State and locking").
+"""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.kms import EncryptionKey, EncryptionKeyProps
+from modules.secure_bucket import SecureBucket, SecureBucketProps
+from stacks.base import REQUIRED_TERRAFORM_VERSION, add_aws_provider
+
+BOOTSTRAP_LAYER = "bootstrap"
+# Relative to the stack's folder (<outdir>/stacks/<stack>/), so the path is the same on every clone.
+LOCAL_STATE_DIR = "../../../.state"
+
+
+def bootstrap_stack_name(env_name: str) -> str:
+    return f"{BOOTSTRAP_LAYER}-{env_name}"
+
+
+class BootstrapStack(TerraformStack):
+    """Exposes ``state_bucket`` and ``state_key``."""
+
+    def __init__(self, scope: Construct, config: EnvConfig) -> None:
+        name = bootstrap_stack_name(config.name)
+        super().__init__(scope, name)
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM_VERSION)
+        add_aws_provider(self, config, BOOTSTRAP_LAYER)
+        LocalBackend(self, path=f"{LOCAL_STATE_DIR}/{name}.tfstate")
+        self.state_key = EncryptionKey(
+            self,
+            "state-key",
+            config,
+            EncryptionKeyProps(purpose="tfstate", description=f"Encrypts the Terraform state of {config.name}"),
+        )
+        self.state_bucket = SecureBucket(
+            self,
+            "state-bucket",
+            SecureBucketProps(
+                bucket_name=config.state_bucket,
+                kms_key=self.state_key.key,
+                # Old state versions are the way back from a bad apply: keep them for 90 days.
+                noncurrent_version_expiration_days=90,
+                force_destroy=config.storage.force_destroy,
+                prevent_destroy=not config.storage.force_destroy,
+                deny_insecure_transport=config.storage.deny_insecure_transport,
+            ),
+        )
+        TerraformOutput(self, "state_bucket_name", value=self.state_bucket.bucket.bucket)

@@ -1,0 +1,18 @@
+"""Foundation layer: the network (and, with the storage work, the S3 buckets) everything else sits on."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.vpc import Network
+from stacks.base import LayerStack
+from stacks.layers import Layer
+
+
+class FoundationStack(LayerStack):
+    """Exposes ``network`` for the later layers."""
+
+    def __init__(self, scope: Construct, config: EnvConfig) -> None:
+        super().__init__(scope, Layer.FOUNDATION, config)
+        self.network = Network(self, "network", config)

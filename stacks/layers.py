@@ -1,0 +1,23 @@
+"""The architecture's layers, in deployment order.
+
+A layer may read from layers before it and never from layers after it, which keeps cross-stack
+references acyclic and lets `cdktf deploy` apply the stacks of an environment in this order.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Layer(StrEnum):
+    FOUNDATION = "foundation"  # vpc, s3
+    DATA = "data"  # rds, dynamodb
+    SECURITY = "security"  # iam, vpc_endpoints
+    INTEGRATION = "integration"  # kinesis, lambda
+    APPLICATION = "application"  # api_gateway, connect, event_bridge
+
+    def stack_name(self, env_name: str) -> str:
+        return f"{self.value}-{env_name}"
+
+
+LAYER_ORDER: tuple[Layer, ...] = tuple(Layer)

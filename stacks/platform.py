@@ -1,0 +1,47 @@
+"""The whole platform for one environment: the bootstrap stack and one stack per layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from envs import EnvConfig
+from stacks.base import LayerStack
+from stacks.bootstrap import BootstrapStack
+from stacks.foundation import FoundationStack
+from stacks.layers import Layer
+
+
+@dataclass(frozen=True)
+class EnvironmentStacks:
+    """The stacks of one environment, in deployment order after ``bootstrap``."""
+
+    bootstrap: BootstrapStack
+    foundation: FoundationStack
+    data: LayerStack
+    security: LayerStack
+    integration: LayerStack
+    application: LayerStack
+
+    @property
+    def layers(self) -> tuple[LayerStack, ...]:
+        return (self.foundation, self.data, self.security, self.integration, self.application)
+
+
+def add_environment(scope: Construct, config: EnvConfig) -> EnvironmentStacks:
+    """Add every stack of ``config`` to ``scope`` (an App); the layers after foundation are still
+    empty shells that hold only provider and backend, to be filled by the data, security,
+    integration and application work."""
+    foundation = FoundationStack(scope, config)
+    stacks = EnvironmentStacks(
+        bootstrap=BootstrapStack(scope, config),
+        foundation=foundation,
+        data=LayerStack(scope, Layer.DATA, config),
+        security=LayerStack(scope, Layer.SECURITY, config),
+        integration=LayerStack(scope, Layer.INTEGRATION, config),
+        application=LayerStack(scope, Layer.APPLICATION, config),
+    )
+    for earlier, later in zip(stacks.layers, stacks.layers[1:], strict=False):
+        later.add_dependency(earlier)
+    return stacks

@@ -1,0 +1,1 @@
+"""Project tooling: Terraform runner, emulator lifecycle, jsii process settings, local deploy."""

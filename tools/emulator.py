@@ -1,0 +1,150 @@
+"""Start and stop the local AWS emulator (moto_server) on a loopback port.
+
+Tests start their own emulator on a free port and always stop it; `make local` starts one on the
+port of ``envs/local.toml`` and leaves it running, remembering its pid in ``.local/``.
+
+Usage: ``python -m tools.emulator start|stop|status``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = REPO_ROOT / ".local"
+PID_FILE = RUN_DIR / "moto_server.pid"
+LOG_FILE = RUN_DIR / "moto_server.log"
+LOOPBACK = "127.0.0.1"
+
+
+class EmulatorError(RuntimeError):
+    """The emulator could not be started, or something else holds its port."""
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def moto_server_binary() -> str:
+    binary = Path(sys.executable).parent / "moto_server"
+    if not binary.exists():
+        raise EmulatorError(f"{binary} not found: run `make setup` (installs moto[server] into .venv)")
+    return str(binary)
+
+
+def is_serving(url: str, timeout: float = 1.0) -> bool:
+    """True when a moto server answers its management API at ``url``."""
+    try:
+        with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Emulator:
+    """A running moto_server child process; ``url`` is what the provider and backend point at."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_emulator(port: int | None = None, log_path: Path | None = None, timeout: float = 60) -> Emulator:
+    """Start moto_server on ``port`` (a free one if None) and wait until it answers."""
+    port = port or free_loopback_port()
+    url = f"http://{LOOPBACK}:{port}"
+    if is_serving(url):
+        raise EmulatorError(f"something already serves {url}; stop it (`make local-down`) or choose another port")
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [moto_server_binary(), "-H", LOOPBACK, "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # not killed by a Ctrl-C meant for `make`
+    )
+    emulator = Emulator(process, port)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmulatorError(f"moto_server exited with {process.returncode} (log: {log_path or 'not kept'})")
+        if is_serving(url):
+            return emulator
+        time.sleep(0.2)
+    emulator.stop()
+    raise EmulatorError(f"moto_server did not answer on {url} within {timeout:.0f} s")
+
+
+def _port_of(url: str) -> int:
+    port = urlsplit(url).port
+    if port is None:
+        raise EmulatorError(f"emulator endpoint {url} has no port")
+    return port
+
+
+def start_background(url: str) -> str:
+    """Start a detached emulator for `make local`, or reuse the one already serving ``url``."""
+    if is_serving(url):
+        return f"emulator already running on {url}"
+    RUN_DIR.mkdir(exist_ok=True)
+    emulator = start_emulator(_port_of(url), log_path=LOG_FILE)
+    PID_FILE.write_text(str(emulator.process.pid))
+    return f"emulator started on {url} (pid {emulator.process.pid}, log {LOG_FILE.relative_to(REPO_ROOT)})"
+
+
+def stop_background() -> str:
+    if not PID_FILE.is_file():
+        return "no emulator started by `make local` is running"
+    pid = int(PID_FILE.read_text())
+    PID_FILE.unlink()
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return f"emulator (pid {pid}) had already stopped"
+    return f"emulator (pid {pid}) stopped"
+
+
+def main(argv: Sequence[str]) -> int:
+    from envs import load_env
+
+    url = str(load_env("local").emulator.endpoint).rstrip("/")  # type: ignore[union-attr]
+    command = argv[0] if argv else ""
+    if command == "start":
+        print(start_background(url))
+    elif command == "stop":
+        print(stop_background())
+    elif command == "status":
+        print(f"emulator {'is' if is_serving(url) else 'is not'} serving {url}")
+    else:
+        print("usage: python -m tools.emulator start|stop|status", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
