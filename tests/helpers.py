@@ -1,0 +1,30 @@
+"""Small readers over synthesized Terraform JSON, so assertions name what users care about."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def resources(synthesized: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    """All resources of one type, in logical-id order."""
+    found = synthesized.get("resource", {}).get(resource_type, {})
+    return [found[logical_id] for logical_id in sorted(found)]
+
+
+def only(synthesized: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    found = resources(synthesized, resource_type)
+    assert len(found) == 1, f"expected exactly one {resource_type}, found {len(found)}"
+    return found[0]
+
+
+def policy(resource: dict[str, Any], attribute: str = "policy") -> dict[str, Any]:
+    return json.loads(resource[attribute])
+
+
+def reference_to(resource_type: str, synthesized: dict[str, Any], resource: dict[str, Any], attribute: str) -> str:
+    """The `${type.logical_id.attribute}` expression that points at ``resource``."""
+    for logical_id, body in synthesized["resource"][resource_type].items():
+        if body is resource:
+            return f"${{{resource_type}.{logical_id}.{attribute}}}"
+    raise AssertionError(f"resource not found among {resource_type}")

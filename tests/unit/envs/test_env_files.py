@@ -1,0 +1,141 @@
+"""The shipped env files match the architecture, and broken files are refused with the field named."""
+
+from __future__ import annotations
+
+import shutil
+from ipaddress import IPv4Network
+from pathlib import Path
+
+import pytest
+
+from envs import ENV_DIR, EnvConfig, EnvConfigError, NatStrategy, Tier, env_names, load_env
+
+
+def nets(*cidrs: str) -> tuple[IPv4Network, ...]:
+    return tuple(IPv4Network(cidr) for cidr in cidrs)
+
+
+class TestShippedEnvironments:
+    def test_the_four_environments_exist(self) -> None:
+        assert env_names() == ["dev", "local", "prod", "staging"]
+
+    @pytest.mark.parametrize(("name", "second_octet"), [("dev", 113), ("prod", 115)])
+    def test_vpc_and_subnets_follow_the_architecture(self, configs: dict[str, EnvConfig], name: str, second_octet: int):
+        network = configs[name].network
+        x = second_octet
+        assert network.vpc_cidr == IPv4Network(f"10.{x}.0.0/16")
+        assert network.public_subnet_cidrs == nets(f"10.{x}.20.0/24", f"10.{x}.21.0/24", f"10.{x}.22.0/24")
+        assert network.private_subnet_cidrs == nets(f"10.{x}.10.0/24", f"10.{x}.11.0/24", f"10.{x}.12.0/24")
+        assert len(network.availability_zones) == 3
+
+    def test_vpc_cidrs_do_not_overlap_between_environments(self, configs: dict[str, EnvConfig]) -> None:
+        cidrs = [config.network.vpc_cidr for config in configs.values()]
+        assert all(not a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
+
+    def test_cost_profile_follows_the_architecture(self, configs: dict[str, EnvConfig]) -> None:
+        dev, staging, prod = configs["dev"], configs["staging"], configs["prod"]
+        assert (dev.rds.multi_az, dev.network.nat_strategy) == (False, NatStrategy.SINGLE)
+        assert (staging.rds.multi_az, staging.network.nat_strategy) == (True, NatStrategy.SINGLE)
+        assert (prod.rds.multi_az, prod.network.nat_strategy) == (True, NatStrategy.PER_AZ)
+        assert prod.rds.deletion_protection and prod.dynamodb.deletion_protection
+        assert prod.tier is Tier.PRODUCTION
+
+    def test_each_environment_has_its_own_state_bucket(self, configs: dict[str, EnvConfig]) -> None:
+        buckets = {config.state_bucket for config in configs.values()}
+        assert len(buckets) == len(configs)
+
+    def test_only_local_points_at_the_emulator(self, configs: dict[str, EnvConfig]) -> None:
+        assert [name for name, config in configs.items() if config.emulator] == ["local"]
+
+
+@pytest.fixture
+def env_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped env files that a test may break."""
+    target = tmp_path / "envs"
+    target.mkdir()
+    for path in ENV_DIR.glob("*.toml"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def edit(env_dir: Path, name: str, old: str, new: str) -> None:
+    path = env_dir / f"{name}.toml"
+    text = path.read_text()
+    assert old in text, f"test setup: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+BROKEN_FILES = [
+    # (env, text to replace, replacement, expected field and message)
+    ("dev", 'vpc_cidr = "10.113.0.0/16"', 'vpc_cidr = "10.113.0.0/33"', r"network\.vpc_cidr: .*IPv4 network"),
+    ("dev", 'vpc_cidr = "10.113.0.0/16"', 'vpc_cidr = "banana"', r"network\.vpc_cidr: "),
+    ("dev", "10.113.22.0/24", "10.99.22.0/24", r"network\.public_subnet_cidrs\[2\]: 10\.99\.22\.0/24 is outside"),
+    ("dev", '"10.113.12.0/24"]', '"10.113.20.0/24"]', r"network\.private_subnet_cidrs\[2\]: .* overlaps 10\.113\.20"),
+    ("dev", ', "10.113.12.0/24"]', "]", r"network\.private_subnet_cidrs: needs one subnet per availability zone"),
+    ("dev", '"us-east-1c"]', '"eu-west-1c"]', r"network\.availability_zones\[2\]: 'eu-west-1c' is not a zone"),
+    ("dev", 'nat_strategy = "single"', 'nat_strategy = "two"', r"network\.nat_strategy: "),
+    ("dev", 'name_prefix = "cc"\n', "", r"name_prefix: Field required"),
+    ("dev", "[rds]\n", '[rds]\ninstanse_class = "x"\n', r"rds\.instanse_class: unknown field"),
+    ("dev", 'account_id = "111111111111"', 'account_id = "1234"', r"account_id: String should match"),
+    ("dev", "flow_log_retention_days = 30", "flow_log_retention_days = 31", r"network\.flow_log_retention_days: 31"),
+    ("dev", 'name = "dev"', 'name = "development"', r"name: must equal the file name 'dev'"),
+    ("dev", "[storage]\n", "[storage]\ndeny_insecure_transport = false\n", r"storage\.deny_insecure_transport: only"),
+    ("dev", "max_allocated_storage_gib = 50", "max_allocated_storage_gib = 19", r"rds\.max_allocated_storage_gib"),
+    ("prod", "multi_az = true", "multi_az = false", r"rds\.multi_az: production requires Multi-AZ"),
+    (
+        "prod",
+        "[rds]\ninstance_class",
+        "[rds]\ninstance_class",
+        None,  # control: an untouched prod file loads
+    ),
+    ("prod", "deletion_protection = true", "deletion_protection = false", r"rds\.deletion_protection: production"),
+    (
+        "prod",
+        "[dynamodb]\npoint_in_time_recovery = true\ndeletion_protection = true",
+        "[dynamodb]\npoint_in_time_recovery = true\ndeletion_protection = false",
+        r"dynamodb\.deletion_protection: production requires deletion protection",
+    ),
+    ("prod", 'nat_strategy = "per_az"', 'nat_strategy = "single"', r"network\.nat_strategy: production requires"),
+    ("prod", "backup_retention_days = 30", "backup_retention_days = 1", r"rds\.backup_retention_days: production"),
+    ("local", "[emulator]\n", "[emulatorx]\n", r"emulatorx: unknown field"),
+]
+
+
+@pytest.mark.parametrize(("env", "old", "new", "expected"), BROKEN_FILES)
+def test_broken_env_file_names_file_and_field(env_dir: Path, env: str, old: str, new: str, expected: str | None):
+    edit(env_dir, env, old, new)
+    if expected is None:
+        assert load_env(env, env_dir).name == env
+        return
+    with pytest.raises(EnvConfigError, match=expected) as raised:
+        load_env(env, env_dir)
+    message = str(raised.value)
+    assert message.startswith(f"{env_dir / env}.toml: ") or message.startswith(f"envs/{env}.toml: ")
+    assert "\n" not in message
+
+
+def test_invalid_toml_is_reported_with_its_position(env_dir: Path) -> None:
+    edit(env_dir, "dev", 'region = "us-east-1"', "region = us-east-1")
+    with pytest.raises(EnvConfigError, match=r"dev\.toml: invalid TOML: .*line 5, column 10"):
+        load_env("dev", env_dir)
+
+
+def test_unknown_environment_lists_the_known_ones(env_dir: Path) -> None:
+    with pytest.raises(
+        EnvConfigError, match=r"unknown environment 'qa'.*known environments: dev, local, prod, staging"
+    ):
+        load_env("qa", env_dir)
+
+
+def test_every_problem_of_a_file_is_reported_at_once(env_dir: Path) -> None:
+    edit(env_dir, "prod", "multi_az = true", "multi_az = false")
+    edit(env_dir, "prod", "backup_retention_days = 30", "backup_retention_days = 2")
+    with pytest.raises(EnvConfigError, match=r"rds\.multi_az: .*; rds\.backup_retention_days: "):
+        load_env("prod", env_dir)
+
+
+def test_resource_names_and_state_keys_come_from_prefix_and_env(configs: dict[str, EnvConfig]) -> None:
+    dev = configs["dev"]
+    assert dev.resource_name("vpc") == "cc-dev-vpc"
+    assert dev.state_bucket == "cc-dev-tfstate-111111111111"
+    assert dev.state_key("foundation-dev") == "dev/foundation-dev.tfstate"

@@ -1,0 +1,74 @@
+"""Every stack: its own encrypted, locked S3 state object per env; provider locked to the env."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from envs import EnvConfig
+from stacks.base import EMULATED_SERVICES
+from tests.conftest import SynthFn
+
+LAYERS = ("foundation", "data", "security", "integration", "application")
+
+
+def layer_stacks(platform: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(env, stack) for env, stacks in platform.items() for stack in stacks.layers]
+
+
+def test_every_layer_stack_has_its_own_encrypted_locked_state(
+    platform: dict[str, Any], configs: dict[str, EnvConfig], synth: SynthFn
+) -> None:
+    keys = set()
+    for env, stack in layer_stacks(platform):
+        backend = synth(stack)["terraform"]["backend"]["s3"]
+        assert backend["bucket"] == configs[env].state_bucket
+        assert backend["key"] == f"{env}/{stack.node.id}.tfstate"
+        assert backend["encrypt"] is True
+        assert backend["use_lockfile"] is True
+        assert "dynamodb_table" not in backend
+        keys.add((backend["bucket"], backend["key"]))
+    assert len(keys) == 4 * len(LAYERS)
+
+
+def test_terraform_version_supports_s3_native_locking(platform: dict[str, Any], synth: SynthFn) -> None:
+    for _, stack in layer_stacks(platform):
+        assert synth(stack)["terraform"]["required_version"] == ">= 1.10"
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_real_accounts_are_guarded_and_tagged(
+    platform: dict[str, Any], configs: dict[str, EnvConfig], synth: SynthFn, env: str
+) -> None:
+    for stack in platform[env].layers:
+        (provider,) = synth(stack)["provider"]["aws"]
+        assert provider["region"] == configs[env].region
+        assert provider["allowed_account_ids"] == [configs[env].account_id]
+        assert provider["default_tags"] == [
+            {
+                "tags": {
+                    "Project": "contact-center-platform",
+                    "Environment": env,
+                    "Layer": stack.node.id.removesuffix(f"-{env}"),
+                    "ManagedBy": "cdktf",
+                }
+            }
+        ]
+        assert "endpoints" not in provider and "access_key" not in provider
+
+
+def test_local_points_provider_and_backend_at_the_emulator(
+    platform: dict[str, Any], configs: dict[str, EnvConfig], synth: SynthFn
+) -> None:
+    url = str(configs["local"].emulator.endpoint).rstrip("/")  # type: ignore[union-attr]
+    for stack in platform["local"].layers:
+        synthesized = synth(stack)
+        (provider,) = synthesized["provider"]["aws"]
+        (endpoints,) = provider["endpoints"]
+        assert set(endpoints.values()) == {url}
+        assert len(endpoints) == len(EMULATED_SERVICES)
+        assert provider["skip_credentials_validation"] is True
+        backend = synthesized["terraform"]["backend"]["s3"]
+        assert backend["endpoints"] == {"s3": url, "sts": url}
+        assert backend["use_path_style"] is True
