@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import cdktf
+import pytest
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
@@ -63,7 +63,7 @@ class TestNatGateways:
     def test_prod_private_subnets_leave_through_their_own_zone(self, foundation: dict[str, dict[str, Any]]) -> None:
         prod = foundation["prod"]
         nat_by_zone = {}
-        for logical_id, nat in prod["resource"]["aws_nat_gateway"].items():
+        for logical_id in prod["resource"]["aws_nat_gateway"]:
             zone = logical_id.split("nat-")[1].rsplit("_", 1)[0]
             nat_by_zone[zone] = f"${{aws_nat_gateway.{logical_id}.id}}"
         table_zone = {
