@@ -4,7 +4,7 @@ Used by `make local` (every stack of the `local` env against the emulator) and b
 tests. Real accounts deploy through `cdktf deploy` (`make deploy ENV=...`), which runs the same
 Terraform with the same CLI config.
 
-Usage: ``python -m tools.deploy ENV [--outdir cdktf.out]``
+Usage: ``python -m tools.deploy ENV [--outdir cdktf.out] [--plan] [--only STACK ...]``
 """
 
 from __future__ import annotations
@@ -70,10 +70,12 @@ def outputs(path: Path) -> dict[str, object]:
     return {name: value["value"] for name, value in json.loads(result.stdout or "{}").items()}
 
 
-def deploy_env(outdir: Path, env_name: str, report: Callable[[str], None] = print) -> dict[str, dict[str, object]]:
-    """Apply every stack of ``env_name`` in order; returns each stack's outputs."""
+def deploy_env(
+    outdir: Path, env_name: str, report: Callable[[str], None] = print, only: Sequence[str] = ()
+) -> dict[str, dict[str, object]]:
+    """Apply every stack of ``env_name`` (or just ``only``) in order; returns each stack's outputs."""
     applied: dict[str, dict[str, object]] = {}
-    order = deployment_order(outdir, env_name)
+    order = [name for name in deployment_order(outdir, env_name) if not only or name in only]
     for position, name in enumerate(order, start=1):
         started = time.monotonic()
         report(f"[{position}/{len(order)}] applying {name} ...")
@@ -84,13 +86,32 @@ def deploy_env(outdir: Path, env_name: str, report: Callable[[str], None] = prin
     return applied
 
 
+def plan_env(outdir: Path, env_name: str, report: Callable[[str], None] = print) -> dict[str, bool]:
+    """Plan every stack of ``env_name`` in order, printing each plan; returns stack -> has changes."""
+    changes: dict[str, bool] = {}
+    for name in deployment_order(outdir, env_name):
+        path = stack_dir(outdir, name)
+        init(path)
+        code, text = plan_exit_code(path)
+        changes[name] = code == PLAN_HAS_CHANGES
+        report(f"===== {name} =====\n{text}")
+    for name, changed in changes.items():
+        report(f"{name}: {'changes' if changed else 'no changes'}")
+    return changes
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__.splitlines()[0])
     parser.add_argument("env")
     parser.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdktf.out")
+    parser.add_argument("--plan", action="store_true", help="plan every stack instead of applying")
+    parser.add_argument("--only", nargs="+", default=(), metavar="STACK", help="apply only these stacks")
     args = parser.parse_args(argv)
     try:
-        applied = deploy_env(args.outdir, args.env)
+        if args.plan:
+            plan_env(args.outdir, args.env)
+            return 0
+        applied = deploy_env(args.outdir, args.env, only=args.only)
     except TerraformError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,0 +1,88 @@
+# Entry point for everything: `make help` lists the targets.
+# Environments: ENV=dev|staging|prod|local (files in envs/); synth without ENV builds all of them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+ENV ?=
+LAYERS := foundation data security integration application
+
+# Every Terraform process (ours and the one cdktf-cli starts) uses the project's CLI config:
+# providers from the offline mirror when the machine has one, a shared plugin cache, no checkpoint calls.
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraform.d/terraformrc
+export CHECKPOINT_DISABLE := 1
+export TF_IN_AUTOMATION := 1
+# jsii (behind cdktf) would print a Node end-of-life banner on every command.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 16,18,20,21,22,23
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 16,18,20,21,22,23
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 16,18,20,21,22,23
+export PLATFORM_ENVS := $(ENV)
+
+.PHONY: require-env help setup test test-unit test-validate test-emulator lint synth bootstrap plan deploy local local-down clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (the project runs on Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.terraform.d/terraformrc: $(VENV)/.installed tools/terraform.py
+	@command -v terraform >/dev/null || { echo "error: terraform (>= 1.10) is not on PATH"; exit 1; }
+	@$(PY) -m tools.terraform cli-config >/dev/null
+
+setup: $(VENV)/.installed node_modules/.installed .terraform.d/terraformrc ## Install venv, cdktf-cli and the Terraform CLI config
+
+lint: $(VENV)/.installed ## ruff over the whole project
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup lint ## All three test levels (unit, validate, emulator) in one pytest process
+	$(PY) -m pytest
+
+test-unit: setup ## Only the unit level
+	$(PY) -m pytest -m unit
+
+test-validate: setup ## Only the terraform validate level
+	$(PY) -m pytest -m validate
+
+test-emulator: setup ## Only the emulator level (applies `local` against moto_server)
+	$(PY) -m pytest -m emulator
+
+synth: setup ## Synthesize cdktf.out/stacks/<layer>-<env> for all envs (or ENV=...)
+	$(PY) main.py
+	@echo "synthesized: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+require-env:
+	@test -n "$(ENV)" || { echo "error: set ENV, e.g. make $(MAKECMDGOALS) ENV=dev"; exit 2; }
+
+bootstrap: require-env synth ## Create the env's state bucket (local state in .state/)
+	$(PY) -m tools.deploy $(ENV) --only bootstrap-$(ENV)
+
+plan: require-env synth ## terraform plan for every stack of ENV, in deployment order
+	$(PY) -m tools.deploy $(ENV) --plan
+
+deploy: require-env setup ## cdktf deploy every layer stack of ENV (run `make bootstrap ENV=...` once first)
+	npx --no-install cdktf deploy $(addsuffix -$(ENV),$(LAYERS))
+
+local: setup ## Start the emulator, deploy every `local` stack, print outputs (emulator keeps running)
+	@$(PY) -m tools.emulator start
+	@$(MAKE) --no-print-directory synth ENV=local
+	$(PY) -m tools.deploy local
+	@echo "The emulator keeps running for you; stop it and drop local state with: make local-down"
+
+local-down: ## Stop the emulator started by `make local` and remove local state
+	@$(PY) -m tools.emulator stop
+	rm -f .state/bootstrap-local.tfstate .state/bootstrap-local.tfstate.backup
+	rm -rf cdktf.out/stacks/*-local/.terraform cdktf.out/stacks/*-local/.terraform.lock.hcl
+
+clean: ## Remove synth output and Terraform working files (keeps .state/)
+	rm -rf cdktf.out .terraform.d
