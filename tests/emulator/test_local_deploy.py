@@ -85,6 +85,9 @@ def test_vpc_exists_with_the_configured_network(deployment: LocalDeployment) -> 
     (flow_log,) = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]
     assert flow_log["LogDestination"].endswith(":log-group:/aws/vpc/flow-logs/cc-local")
     assert flow_log["TrafficType"] == "ALL"
+    outputs = deployment.outputs["foundation-local"]
+    assert outputs["vpc_id"] == vpc["VpcId"]
+    assert len(outputs["private_subnet_ids"]) == 3 and len(outputs["public_subnet_ids"]) == 3
     tags = {tag["Key"]: tag["Value"] for tag in vpc["Tags"]}
     assert tags["Environment"] == "local" and tags["Layer"] == "foundation" and tags["ManagedBy"] == "cdktf"
 
