@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from envs import EnvConfigError, env_names, load_envs
 from tools.jsii_env import quiet_jsii
 
 
-def selected_env_names(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+def selected_env_names(environ: Mapping[str, str] = os.environ) -> list[str]:
     requested = [name.strip() for name in environ.get("PLATFORM_ENVS", "").split(",") if name.strip()]
     return requested or env_names()
 
