@@ -181,6 +181,11 @@ class EmulatorConfig(_Section):
     access_key: str = "test"
     secret_key: str = "test"
 
+    @property
+    def url(self) -> str:
+        """The endpoint as provider and backend settings want it (pydantic adds a trailing slash)."""
+        return str(self.endpoint).rstrip("/")
+
 
 class EnvConfig(_Section):
     """One environment: everything that differs between dev, staging, prod and local."""

@@ -50,7 +50,7 @@ def platform_tags(config: EnvConfig, layer: str) -> dict[str, str]:
 
 
 def _emulator_provider_settings(emulator: EmulatorConfig) -> dict[str, object]:
-    url = str(emulator.endpoint).rstrip("/")
+    url = emulator.url
     return {
         "access_key": emulator.access_key,
         "secret_key": emulator.secret_key,
@@ -104,7 +104,7 @@ def add_remote_state(stack: TerraformStack, config: EnvConfig) -> S3Backend:
     # cdktf 0.21's S3BackendConfig knows neither `use_lockfile` nor an `s3` endpoint: set them raw.
     stack.add_override("terraform.backend.s3.use_lockfile", True)
     if emulator is not None:
-        url = str(emulator.endpoint).rstrip("/")
+        url = emulator.url
         stack.add_override("terraform.backend.s3.endpoints", {"s3": url, "sts": url})
     return backend
 

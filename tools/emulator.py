@@ -132,7 +132,7 @@ def stop_background() -> str:
 def main(argv: Sequence[str]) -> int:
     from envs import load_env
 
-    url = str(load_env("local").emulator.endpoint).rstrip("/")  # type: ignore[union-attr]
+    url = load_env("local").emulator.url  # type: ignore[union-attr]
     command = argv[0] if argv else ""
     if command == "start":
         print(start_background(url))

@@ -61,7 +61,7 @@ def test_real_accounts_are_guarded_and_tagged(
 def test_local_points_provider_and_backend_at_the_emulator(
     platform: dict[str, Any], configs: dict[str, EnvConfig], synth: SynthFn
 ) -> None:
-    url = str(configs["local"].emulator.endpoint).rstrip("/")  # type: ignore[union-attr]
+    url = configs["local"].emulator.url  # type: ignore[union-attr]
     for stack in platform["local"].layers:
         synthesized = synth(stack)
         (provider,) = synthesized["provider"]["aws"]
