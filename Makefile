@@ -14,10 +14,7 @@ LAYERS := foundation data security integration application
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraform.d/terraformrc
 export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION := 1
-# jsii (behind cdktf) would print a Node end-of-life banner on every command.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 16,18,20,21,22,23
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 16,18,20,21,22,23
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 16,18,20,21,22,23
+# jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
 .PHONY: require-env help setup test test-unit test-validate test-emulator lint synth bootstrap plan deploy local local-down clean
