@@ -75,7 +75,11 @@ def deploy_env(
 ) -> dict[str, dict[str, object]]:
     """Apply every stack of ``env_name`` (or just ``only``) in order; returns each stack's outputs."""
     applied: dict[str, dict[str, object]] = {}
-    order = [name for name in deployment_order(outdir, env_name) if not only or name in only]
+    order = deployment_order(outdir, env_name)
+    unknown = sorted(set(only) - set(order))
+    if unknown:
+        raise TerraformError(f"no such stack in env {env_name!r}: {', '.join(unknown)} (stacks: {', '.join(order)})")
+    order = [name for name in order if not only or name in only]
     for position, name in enumerate(order, start=1):
         started = time.monotonic()
         report(f"[{position}/{len(order)}] applying {name} ...")
