@@ -13,6 +13,9 @@ from ipaddress import IPv4Network
 
 from envs.schema import LOG_RETENTION_DAYS, RDS_MONITORING_INTERVALS, EnvConfig, Tier
 
+# Performance Insights keeps 7 days for free, or whole months (31-day multiples) up to 2 years.
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = (7, *range(31, 732, 31), 731)
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -95,6 +98,11 @@ def rds_settings_consistent(config: EnvConfig) -> Iterator[Violation]:
         yield Violation("rds.max_allocated_storage_gib", "must be at least rds.allocated_storage_gib")
     if rds.monitoring_interval_seconds not in RDS_MONITORING_INTERVALS:
         yield Violation("rds.monitoring_interval_seconds", f"must be one of {RDS_MONITORING_INTERVALS}")
+    if rds.performance_insights_retention_days not in PERFORMANCE_INSIGHTS_RETENTION_DAYS:
+        yield Violation(
+            "rds.performance_insights_retention_days",
+            "must be 7 (free tier) or a multiple of 31 up to 731 (months)",
+        )
     if not rds.engine_version.startswith("16."):
         yield Violation("rds.engine_version", "the platform targets PostgreSQL 16 (parameter group postgres16)")
 
@@ -148,6 +156,10 @@ def emulator_settings_match_tier(config: EnvConfig) -> Iterator[Violation]:
         yield Violation("emulator", f"only the emulator tier may set it (tier is {config.tier.value})")
     if config.tier is not Tier.EMULATOR and not config.storage.deny_insecure_transport:
         yield Violation("storage.deny_insecure_transport", "only the emulator tier may allow requests without TLS")
+    if config.tier is not Tier.EMULATOR and not config.rds.enforce_parameters:
+        yield Violation("rds.enforce_parameters", "only the emulator tier may run PostgreSQL without TLS enforcement")
+    if config.tier is not Tier.EMULATOR and not config.storage.restrict_data_to_vpc:
+        yield Violation("storage.restrict_data_to_vpc", "only the emulator tier may open data buckets outside the VPC")
 
 
 RULES: tuple[Rule, ...] = (

@@ -102,28 +102,48 @@ class StorageConfig(_Section):
     # Bucket policies deny requests without TLS. Only the emulator tier may turn this off: moto
     # ignores the policy's `Bool` condition and would deny every request (see README, emulator gaps).
     deny_insecure_transport: bool = True
+    # Buckets only the platform's own code reads (recordings, voicemail, screen recordings, command
+    # center) deny object access that does not come through the VPC, except Amazon Connect's service
+    # role. Only the emulator tier may turn this off: moto ignores the condition and denies all.
+    restrict_data_to_vpc: bool = True
+    # Break-glass or deployer roles allowed to read and delete objects from outside the VPC (for
+    # example so that `terraform destroy` can empty a force-destroy bucket in dev).
+    outside_vpc_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = ()
 
 
 class RdsConfig(_Section):
     """PostgreSQL sizing and protection (architecture: Multi-AZ in prod, automated + manual snapshots)."""
 
     engine_version: str = "16.4"
+    database_name: str = Field(default="contactcenter", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    master_username: str = Field(default="cc_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$")
     instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
     allocated_storage_gib: int = Field(ge=20, le=65536)
     max_allocated_storage_gib: int = Field(ge=20, le=65536)
     multi_az: bool
+    # Also sets Terraform's `prevent_destroy`, so a plan that would delete the instance fails.
     deletion_protection: bool
     final_snapshot: bool
     manual_snapshot: bool = False
     backup_retention_days: int = Field(ge=0, le=35)
     performance_insights: bool = True
+    performance_insights_retention_days: int = 7
     monitoring_interval_seconds: int = 60
+    # The parameter group forces TLS and sets logging. Only the emulator tier may turn this off:
+    # moto does not return custom parameters, so every plan would want to add them again.
+    enforce_parameters: bool = True
+    # UTC, and not overlapping: backups first, then maintenance.
+    backup_window: str = Field(default="03:00-04:00", pattern=r"^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$")
+    maintenance_window: str = Field(
+        default="sun:04:30-sun:05:30", pattern=r"^[a-z]{3}:[0-2][0-9]:[0-5][0-9]-[a-z]{3}:[0-2][0-9]:[0-5][0-9]$"
+    )
 
 
 class DynamoDbConfig(_Section):
     """Queue-experience table protection (billing is always on-demand, per the architecture)."""
 
     point_in_time_recovery: bool = True
+    # Also sets Terraform's `prevent_destroy`, so a plan that would delete the table fails.
     deletion_protection: bool
 
 

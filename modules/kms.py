@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
@@ -37,6 +38,8 @@ class EncryptionKeyProps:
     description: str
     grants: Sequence[KeyGrant] = ()
     deletion_window_days: int = 30
+    # Another region's provider (replica keys); None uses the stack's default provider.
+    provider: TerraformProvider | None = None
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
@@ -68,9 +71,11 @@ class EncryptionKey(Construct):
                 for grant in props.grants
             ),
         ]
+        on = {"provider": props.provider} if props.provider is not None else {}
         self.key = KmsKey(
             self,
             "key",
+            **on,
             description=props.description,
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
@@ -78,5 +83,5 @@ class EncryptionKey(Construct):
             tags={"Name": config.resource_name(props.purpose)},
         )
         self.alias = KmsAlias(
-            self, "alias", name=f"alias/{config.resource_name(props.purpose)}", target_key_id=self.key.key_id
+            self, "alias", **on, name=f"alias/{config.resource_name(props.purpose)}", target_key_id=self.key.key_id
         )

@@ -32,7 +32,8 @@ class Statement:
             body["Principal"] = dict(self.principal)
         body["Action"] = list(self.actions)
         if self.resources:
-            body["Resource"] = list(self.resources)
+            # One resource as a plain string, the form AWS itself returns (and moto's log-delivery check expects).
+            body["Resource"] = self.resources[0] if len(self.resources) == 1 else list(self.resources)
         if self.condition:
             body["Condition"] = {operator: dict(values) for operator, values in self.condition.items()}
         return body

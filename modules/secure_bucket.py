@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+    S3BucketLifecycleConfigurationRuleTransition,
 )
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
     S3BucketOwnershipControlsRule,
@@ -41,16 +44,55 @@ from modules.policy import Statement, policy_document
 
 
 @dataclass(frozen=True)
+class Transition:
+    """Move current objects to a cheaper storage class ``days`` after creation."""
+
+    days: int
+    storage_class: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long current objects live and where they move on the way (a data class's lifecycle)."""
+
+    expiration_days: int | None = None
+    transitions: Sequence[Transition] = ()
+
+    def __post_init__(self) -> None:
+        days = [transition.days for transition in self.transitions]
+        if days != sorted(set(days)):
+            raise ValueError(f"transitions must be in strictly increasing days, got {days}")
+        if self.expiration_days is not None and days and self.expiration_days <= days[-1]:
+            raise ValueError(f"expiration ({self.expiration_days} days) must come after the last transition")
+
+
+@dataclass(frozen=True)
+class AccessLogTarget:
+    """Where S3 server access logs of a bucket go: the log bucket and a per-bucket prefix."""
+
+    log_bucket: SecureBucket
+    prefix: str
+
+
+@dataclass(frozen=True)
 class SecureBucketProps:
-    """``bucket_name`` is the full physical name; ``prevent_destroy`` guards it against `destroy`."""
+    """``bucket_name`` is the full physical name; ``prevent_destroy`` guards it against `destroy`.
+
+    ``kms_key`` None means SSE-S3, which only the access-log bucket uses: S3 server access logging
+    cannot deliver to a bucket whose default encryption is SSE-KMS.
+    """
 
     bucket_name: str
-    kms_key: KmsKey
+    kms_key: KmsKey | None
+    retention: Retention = Retention()
+    access_logs: AccessLogTarget | None = None
     noncurrent_version_expiration_days: int = 30
     force_destroy: bool = False
     prevent_destroy: bool = True
     deny_insecure_transport: bool = True
     extra_policy_statements: Sequence[Statement] = ()
+    # Another region's provider for replicas; None uses the stack's default provider.
+    provider: TerraformProvider | None = None
 
     def __post_init__(self) -> None:
         if not 3 <= len(self.bucket_name) <= 63:
@@ -75,9 +117,11 @@ class SecureBucket(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: SecureBucketProps) -> None:
         super().__init__(scope, construct_id)
+        on = {"provider": props.provider} if props.provider is not None else {}
         self.bucket = S3Bucket(
             self,
             "bucket",
+            **on,
             bucket=props.bucket_name,
             force_destroy=props.force_destroy,
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
@@ -86,6 +130,7 @@ class SecureBucket(Construct):
         S3BucketPublicAccessBlock(
             self,
             "public-access-block",
+            **on,
             bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
@@ -96,33 +141,24 @@ class SecureBucket(Construct):
         S3BucketOwnershipControls(
             self,
             "ownership",
+            **on,
             bucket=bucket_id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
-        S3BucketVersioningA(
+        self.versioning = S3BucketVersioningA(
             self,
             "versioning",
+            **on,
             bucket=bucket_id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "encryption",
-            bucket=bucket_id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=props.kms_key.arn
-                        )
-                    ),
-                    bucket_key_enabled=True,  # fewer KMS calls, lower cost
-                )
-            ],
+        self.encryption = S3BucketServerSideEncryptionConfigurationA(
+            self, "encryption", **on, bucket=bucket_id, rule=[_encryption_rule(props.kms_key)]
         )
         self.lifecycle = S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
+            **on,
             bucket=bucket_id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
@@ -137,15 +173,81 @@ class SecureBucket(Construct):
                     abort_incomplete_multipart_upload=[
                         S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
                     ],
-                )
+                ),
+                *_retention_rules(props.retention),
             ],
         )
+        if props.access_logs is not None:
+            S3BucketLoggingA(
+                self,
+                "access-logging",
+                **on,
+                bucket=bucket_id,
+                target_bucket=props.access_logs.log_bucket.bucket.id,
+                target_prefix=props.access_logs.prefix,
+                # S3 checks the log bucket's policy admits the logging service before it accepts this.
+                depends_on=[props.access_logs.log_bucket.policy],
+            )
         self.policy = S3BucketPolicy(
             self,
             "policy",
+            **on,
             bucket=bucket_id,
             policy=policy_document(
                 *([deny_insecure_transport(self.bucket)] if props.deny_insecure_transport else []),
                 *props.extra_policy_statements,
             ),
         )
+
+
+def _encryption_rule(kms_key: KmsKey | None) -> S3BucketServerSideEncryptionConfigurationRuleA:
+    if kms_key is None:
+        return S3BucketServerSideEncryptionConfigurationRuleA(
+            apply_server_side_encryption_by_default=(
+                S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(sse_algorithm="AES256")
+            )
+        )
+    return S3BucketServerSideEncryptionConfigurationRuleA(
+        apply_server_side_encryption_by_default=(
+            S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="aws:kms", kms_master_key_id=kms_key.arn
+            )
+        ),
+        bucket_key_enabled=True,  # fewer KMS calls, lower cost
+    )
+
+
+def _retention_rules(retention: Retention) -> list[S3BucketLifecycleConfigurationRule]:
+    if retention.expiration_days is None and not retention.transitions:
+        return []
+    return [
+        S3BucketLifecycleConfigurationRule(
+            id="retention",
+            status="Enabled",
+            filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+            transition=[
+                S3BucketLifecycleConfigurationRuleTransition(days=t.days, storage_class=t.storage_class)
+                for t in retention.transitions
+            ]
+            or None,
+            expiration=(
+                [S3BucketLifecycleConfigurationRuleExpiration(days=retention.expiration_days)]
+                if retention.expiration_days is not None
+                else None
+            ),
+        )
+    ]
+
+
+def access_log_delivery(log_bucket_arn: str, account_id: str, source_bucket_pattern: str) -> Statement:
+    """Lets S3's logging service write server access logs of this account's own buckets, nothing else."""
+    return Statement(
+        sid="AllowServerAccessLogDelivery",
+        principal={"Service": "logging.s3.amazonaws.com"},
+        actions=["s3:PutObject"],
+        resources=[f"{log_bucket_arn}/*"],
+        condition={
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": source_bucket_pattern},
+        },
+    )

@@ -10,22 +10,22 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupEgress
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from envs import EnvConfig, NatStrategy
+from modules.iam import flow_logs_role
 from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
-from modules.policy import Statement, policy_document, service_trust_policy
 
 ANYWHERE = "0.0.0.0/0"
+POSTGRES_PORT = 5432
 
 
 def nat_zone_indexes(strategy: NatStrategy, zone_count: int) -> tuple[int, ...]:
@@ -51,7 +51,8 @@ def zone_suffix(zone: str) -> str:
 
 class Network(Construct):
     """Exposes ``vpc``, ``public_subnets``, ``private_subnets``, ``private_route_tables``,
-    ``nat_gateways``, ``flow_log_group`` and ``flow_log_key`` for the layers that build on it."""
+    ``nat_gateways``, ``flow_log_group``, ``flow_log_key`` and ``lambda_security_group`` for the
+    layers that build on it."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig) -> None:
         super().__init__(scope, construct_id)
@@ -100,6 +101,37 @@ class Network(Construct):
             for index, (zone, subnet) in enumerate(zip(zones, self.private_subnets, strict=True))
         ]
         self._flow_logs()
+        self.lambda_security_group = self._lambda_security_group()
+
+    def _lambda_security_group(self) -> SecurityGroup:
+        """The functions' security group lives here, below the data layer, so that the RDS security
+        group can admit exactly this group (architecture: Lambda SG -> RDS SG) without a cycle."""
+        private_cidrs = [str(cidr) for cidr in self._config.network.private_subnet_cidrs]
+        return SecurityGroup(
+            self,
+            "lambda-sg",
+            name=self._config.resource_name("lambda"),
+            description="Platform Lambda functions: HTTPS out, PostgreSQL to the private subnets",
+            vpc_id=self.vpc.id,
+            egress=[
+                SecurityGroupEgress(
+                    description="AWS APIs through the VPC endpoints or NAT, and external JWKS keys",
+                    protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_blocks=[ANYWHERE],
+                ),
+                SecurityGroupEgress(
+                    description="PostgreSQL in the private subnets",
+                    protocol="tcp",
+                    from_port=POSTGRES_PORT,
+                    to_port=POSTGRES_PORT,
+                    cidr_blocks=private_cidrs,
+                ),
+            ],
+            revoke_rules_on_delete=True,
+            tags=self._name_tag("lambda"),
+        )
 
     def _name_tag(self, *parts: str) -> dict[str, str]:
         return {"Name": self._config.resource_name(*parts)}
@@ -169,36 +201,7 @@ class Network(Construct):
             retention_in_days=config.network.flow_log_retention_days,
             kms_key_id=self.flow_log_key.key.arn,
         )
-        flow_log_arns = f"arn:{config.partition}:ec2:{config.region}:{config.account_id}:vpc-flow-log/*"
-        role = IamRole(
-            self,
-            "flow-log-role",
-            name=config.resource_name("vpc-flow-logs"),
-            description="Lets VPC Flow Logs write to the platform's flow log group only",
-            assume_role_policy=service_trust_policy(
-                "vpc-flow-logs.amazonaws.com",
-                condition={
-                    "StringEquals": {"aws:SourceAccount": config.account_id},
-                    "ArnLike": {"aws:SourceArn": flow_log_arns},
-                },
-            ),
-        )
-        IamRolePolicy(
-            self,
-            "flow-log-role-policy",
-            role=role.id,
-            name="write-flow-logs",
-            policy=policy_document(
-                Statement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    resources=[self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
-                ),
-                Statement(
-                    actions=["logs:DescribeLogGroups"],
-                    resources=[f"arn:{config.partition}:logs:{config.region}:{config.account_id}:log-group:*"],
-                ),
-            ),
-        )
+        role = flow_logs_role(self, config, self.flow_log_group)
         self.flow_log_role = role
         self.flow_log = FlowLog(
             self,

@@ -6,7 +6,9 @@ environment config, so the same stack class serves dev, staging, prod and the lo
 
 from __future__ import annotations
 
-from cdktf import S3Backend, TerraformStack
+from typing import Any
+
+from cdktf import S3Backend, TerraformRemoteState, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import Construct
 
@@ -63,10 +65,15 @@ def _emulator_provider_settings(emulator: EmulatorConfig) -> dict[str, object]:
     }
 
 
-def add_aws_provider(stack: TerraformStack, config: EnvConfig, layer: str) -> AwsProvider:
-    """The AWS provider for a stack, locked to the environment's account (emulator: moto's)."""
+def add_aws_provider(
+    stack: TerraformStack, config: EnvConfig, layer: str, *, region: str | None = None, alias: str | None = None
+) -> AwsProvider:
+    """The AWS provider for a stack, locked to the environment's account (emulator: moto's).
+
+    ``region``/``alias`` add a second provider for another region (the DR replicas).
+    """
     settings: dict[str, object] = {
-        "region": config.region,
+        "region": region or config.region,
         "default_tags": [AwsProviderDefaultTags(tags=platform_tags(config, layer))],
     }
     if config.emulator is None:
@@ -74,15 +81,41 @@ def add_aws_provider(stack: TerraformStack, config: EnvConfig, layer: str) -> Aw
         settings["allowed_account_ids"] = [config.account_id]
     else:
         settings.update(_emulator_provider_settings(config.emulator))
-    return AwsProvider(stack, "aws", **settings)  # type: ignore[arg-type]
+    if alias is not None:
+        settings["alias"] = alias
+    return AwsProvider(stack, "aws" if alias is None else f"aws-{alias}", **settings)  # type: ignore[arg-type]
+
+
+class PlatformS3Backend(S3Backend):
+    """S3Backend whose cross-stack ``terraform_remote_state`` readers also reach the emulator.
+
+    cdktf builds those data sources from the backend's typed config only, which has no field for
+    an S3 endpoint in 0.21; without this override a later layer on `local` would read the earlier
+    layer's outputs from real AWS.
+    """
+
+    def __init__(self, scope: Construct, *, emulator_url: str | None, **config: Any) -> None:
+        super().__init__(scope, **config)
+        self._emulator_url = emulator_url
+
+    def get_remote_state_data_source(self, scope: Construct, name: str, from_stack: str) -> TerraformRemoteState:
+        data_source = super().get_remote_state_data_source(scope, name, from_stack)
+        if self._emulator_url is not None:
+            data_source.add_override("config.endpoints", _emulator_state_endpoints(self._emulator_url))
+        return data_source
+
+
+def _emulator_state_endpoints(url: str) -> dict[str, str]:
+    return {"s3": url, "sts": url}
 
 
 def add_remote_state(stack: TerraformStack, config: EnvConfig) -> S3Backend:
     """S3 state, one object per stack in the env's bucket, encrypted and locked with a lock file."""
     name = stack.node.id
     emulator = config.emulator
-    backend = S3Backend(
+    backend = PlatformS3Backend(
         stack,
+        emulator_url=None if emulator is None else emulator.url,
         bucket=config.state_bucket,
         key=config.state_key(name),
         region=config.region,
@@ -104,8 +137,7 @@ def add_remote_state(stack: TerraformStack, config: EnvConfig) -> S3Backend:
     # cdktf 0.21's S3BackendConfig knows neither `use_lockfile` nor an `s3` endpoint: set them raw.
     stack.add_override("terraform.backend.s3.use_lockfile", True)
     if emulator is not None:
-        url = emulator.url
-        stack.add_override("terraform.backend.s3.endpoints", {"s3": url, "sts": url})
+        stack.add_override("terraform.backend.s3.endpoints", _emulator_state_endpoints(emulator.url))
     return backend
 
 

@@ -9,8 +9,10 @@ from constructs import Construct
 from envs import EnvConfig
 from stacks.base import LayerStack
 from stacks.bootstrap import BootstrapStack
+from stacks.data import DataStack
 from stacks.foundation import FoundationStack
 from stacks.layers import Layer
+from stacks.security import SecurityStack
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,8 @@ class EnvironmentStacks:
 
     bootstrap: BootstrapStack
     foundation: FoundationStack
-    data: LayerStack
-    security: LayerStack
+    data: DataStack
+    security: SecurityStack
     integration: LayerStack
     application: LayerStack
 
@@ -30,15 +32,15 @@ class EnvironmentStacks:
 
 
 def add_environment(scope: Construct, config: EnvConfig) -> EnvironmentStacks:
-    """Add every stack of ``config`` to ``scope`` (an App); the layers after foundation are still
-    empty shells that hold only provider and backend, to be filled by the data, security,
-    integration and application work."""
+    """Add every stack of ``config`` to ``scope`` (an App); integration and application are still
+    shells that hold only provider and backend, to be filled by the integration layer work."""
     foundation = FoundationStack(scope, config)
+    data = DataStack(scope, config, foundation)
     stacks = EnvironmentStacks(
         bootstrap=BootstrapStack(scope, config),
         foundation=foundation,
-        data=LayerStack(scope, Layer.DATA, config),
-        security=LayerStack(scope, Layer.SECURITY, config),
+        data=data,
+        security=SecurityStack(scope, config, foundation, data),
         integration=LayerStack(scope, Layer.INTEGRATION, config),
         application=LayerStack(scope, Layer.APPLICATION, config),
     )

@@ -8,7 +8,6 @@ itself and puts Terraform's diagnostics in the failure message.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from envs import EnvConfig, env_names
 from stacks.bootstrap import bootstrap_stack_name
 from stacks.layers import LAYER_ORDER
-from tools.terraform import TerraformError, run_terraform
+from tools.terraform import TerraformError, map_stacks_in_parallel, run_terraform
 
 STACK_NAMES = [bootstrap_stack_name(env) for env in env_names()] + [
     layer.stack_name(env) for env in env_names() for layer in LAYER_ORDER
@@ -47,9 +46,7 @@ def validate_stack(stack_dir: Path) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def validations(full_synth: Path) -> dict[str, dict[str, Any]]:
     """Validate all stacks once, two at a time (the machines have two cores)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda name: validate_stack(full_synth / "stacks" / name), STACK_NAMES)
-        return dict(zip(STACK_NAMES, results, strict=True))
+    return map_stacks_in_parallel([full_synth / "stacks" / name for name in STACK_NAMES], validate_stack, workers=2)
 
 
 def test_synth_writes_every_stack_of_every_env(full_synth: Path) -> None:

@@ -1,0 +1,371 @@
+"""IAM stack of the architecture: one least-privilege role per Lambda function, and service roles.
+
+Each layer grants access to what it creates: these roles get the permissions on the foundation
+and data layers (buckets, table, database, their keys) and on account-level services (logs,
+X-Ray, VPC networking, EventBridge, SES/SNS); the integration and application layers attach their
+own policies for streams, queues and the Connect instance to the same roles. Roles for services
+(VPC Flow Logs, RDS enhanced monitoring, Firehose) are built here too and placed in the layer that
+needs them first.
+
+A ``Resource: "*"`` appears only where AWS offers no resource-level permission for the action;
+each such statement says so in its ``sid``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.naming import (
+    Function,
+    Stream,
+    function_log_group_name,
+    function_role_name,
+    log_group_arn_pattern,
+    stream_arn,
+)
+from modules.policy import Statement, policy_document, service_trust_policy
+
+DYNAMODB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+DYNAMODB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+FIREHOSE_DELIVERY_STREAM = "ctr-export"
+
+
+def service_role(
+    scope: Construct,
+    construct_id: str,
+    config: EnvConfig,
+    *,
+    name: str,
+    service: str,
+    description: str,
+    statements: Sequence[Statement] = (),
+    managed_policy_arns: Sequence[str] = (),
+    source_arn_pattern: str | None = None,
+) -> IamRole:
+    """A role only ``service`` can assume, only on behalf of this account (confused-deputy guard)."""
+    condition: dict[str, Mapping[str, str]] = {"StringEquals": {"aws:SourceAccount": config.account_id}}
+    if source_arn_pattern is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn_pattern}
+    role = IamRole(
+        scope,
+        construct_id,
+        name=name,
+        description=description,
+        assume_role_policy=service_trust_policy(service, condition=condition),
+    )
+    if statements:
+        IamRolePolicy(
+            scope, f"{construct_id}-policy", role=role.id, name="least-privilege", policy=policy_document(*statements)
+        )
+    for index, arn in enumerate(managed_policy_arns):
+        IamRolePolicyAttachment(scope, f"{construct_id}-managed-{index}", role=role.name, policy_arn=arn)
+    return role
+
+
+def flow_logs_role(scope: Construct, config: EnvConfig, log_group: CloudwatchLogGroup) -> IamRole:
+    """VPC Flow Logs may write to the platform's flow log group and nothing else."""
+    return service_role(
+        scope,
+        "flow-log-role",
+        config,
+        name=config.resource_name("vpc-flow-logs"),
+        service="vpc-flow-logs.amazonaws.com",
+        description="Lets VPC Flow Logs write to the platform's flow log group only",
+        source_arn_pattern=f"arn:{config.partition}:ec2:{config.region}:{config.account_id}:vpc-flow-log/*",
+        statements=[
+            Statement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[log_group.arn, f"{log_group.arn}:*"],
+            ),
+            Statement(actions=["logs:DescribeLogGroups"], resources=[log_group_arn_pattern(config)]),
+        ],
+    )
+
+
+def rds_monitoring_role(scope: Construct, config: EnvConfig) -> IamRole:
+    """Enhanced monitoring publishes OS metrics with AWS's managed policy, which is scoped to the
+    RDSOSMetrics log group; there is nothing narrower to write by hand."""
+    return service_role(
+        scope,
+        "monitoring-role",
+        config,
+        name=config.resource_name("rds-monitoring"),
+        service="monitoring.rds.amazonaws.com",
+        description="Lets RDS enhanced monitoring publish OS metrics to CloudWatch Logs",
+        managed_policy_arns=[f"arn:{config.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
+    )
+
+
+@dataclass(frozen=True)
+class DataAccess:
+    """ARNs of what the functions work on, from the foundation and data layers."""
+
+    recordings_bucket_arn: str
+    voicemail_bucket_arn: str
+    exports_bucket_arn: str
+    command_center_bucket_arn: str
+    storage_key_arn: str
+    table_arn: str
+    data_key_arn: str
+    database_secret_arn: str
+    database_resource_id: str
+    database_user: str
+    jwt_secret_arn: str
+    secrets_key_arn: str
+
+
+def firehose_delivery_stream_name(config: EnvConfig) -> str:
+    return config.resource_name(FIREHOSE_DELIVERY_STREAM)
+
+
+def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> IamRole:
+    """Firehose reads the CTR stream and writes compressed, KMS-encrypted batches to the exports bucket."""
+    delivery_name = firehose_delivery_stream_name(config)
+    log_group = f"/aws/kinesisfirehose/{delivery_name}"
+    return service_role(
+        scope,
+        "firehose-role",
+        config,
+        name=config.resource_name("firehose"),
+        service="firehose.amazonaws.com",
+        description="Lets Firehose copy contact records from the CTR stream to the exports bucket",
+        statements=[
+            Statement(
+                sid="ReadCtrStream",
+                actions=[
+                    "kinesis:DescribeStream",
+                    "kinesis:DescribeStreamSummary",
+                    "kinesis:GetShardIterator",
+                    "kinesis:GetRecords",
+                    "kinesis:ListShards",
+                ],
+                resources=[stream_arn(config, Stream.CTR)],
+            ),
+            Statement(
+                sid="WriteExports",
+                actions=["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject"],
+                resources=[access.exports_bucket_arn, f"{access.exports_bucket_arn}/*"],
+            ),
+            Statement(
+                sid="EncryptExports",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[access.storage_key_arn],
+                condition={"StringEquals": {"kms:ViaService": f"s3.{config.region}.amazonaws.com"}},
+            ),
+            Statement(
+                sid="ReportDeliveryErrors",
+                actions=["logs:PutLogEvents", "logs:CreateLogStream"],
+                resources=[f"{log_group_arn_pattern(config, log_group)}"],
+            ),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class FunctionRolesProps:
+    """What the functions may touch; ``logs_key`` encrypts their log groups."""
+
+    access: DataAccess
+    logs_key: KmsKey
+
+
+@dataclass(frozen=True)
+class FunctionIdentity:
+    """A function's execution role and the log group it writes to."""
+
+    role: IamRole
+    log_group: CloudwatchLogGroup
+    statements: Sequence[Statement] = field(default_factory=tuple)
+
+
+class FunctionRoles(Construct):
+    """Exposes ``functions``: Function -> FunctionIdentity (role, log group, granted statements)."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: FunctionRolesProps) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._access = props.access
+        self.functions: dict[Function, FunctionIdentity] = {}
+        for function in Function:
+            log_group = CloudwatchLogGroup(
+                self,
+                f"{function.value}-logs",
+                name=function_log_group_name(config, function),
+                retention_in_days=config.lambdas.log_retention_days,
+                kms_key_id=props.logs_key.arn,
+            )
+            role = IamRole(
+                self,
+                f"{function.value}-role",
+                name=function_role_name(config, function),
+                description=f"Execution role of the {function.value} function",
+                assume_role_policy=service_trust_policy(
+                    "lambda.amazonaws.com", condition={"StringEquals": {"aws:SourceAccount": config.account_id}}
+                ),
+            )
+            statements = [*self._baseline(log_group), *self._data_statements(function)]
+            IamRolePolicy(
+                self,
+                f"{function.value}-policy",
+                role=role.id,
+                name="least-privilege",
+                policy=policy_document(*statements),
+            )
+            self.functions[function] = FunctionIdentity(role=role, log_group=log_group, statements=tuple(statements))
+
+    def _baseline(self, log_group: CloudwatchLogGroup) -> list[Statement]:
+        """Every function: its own log group, X-Ray traces, and the ENIs Lambda puts in our subnets."""
+        config = self._config
+        ec2 = f"arn:{config.partition}:ec2:{config.region}:{config.account_id}"
+        return [
+            Statement(
+                sid="WriteOwnLogGroup",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{log_group.arn}:*"],
+            ),
+            Statement(
+                sid="XRayHasNoResourceLevelPermissions",
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],
+            ),
+            Statement(
+                sid="ManageVpcNetworkInterfaces",
+                actions=[
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                resources=[f"{ec2}:network-interface/*", f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
+            ),
+            Statement(
+                sid="DescribeNetworkInterfacesHasNoResourceLevelPermissions",
+                actions=["ec2:DescribeNetworkInterfaces"],
+                resources=["*"],
+            ),
+        ]
+
+    def _data_statements(self, function: Function) -> list[Statement]:
+        grants = {
+            Function.CORE_API: (
+                self._database()
+                + self._table(write=True)
+                + self._objects("CommandCenter", self._access.command_center_bucket_arn, ("s3:GetObject",))
+            ),
+            Function.COMMAND_CENTER: self._objects(
+                "CommandCenter", self._access.command_center_bucket_arn, ("s3:GetObject", "s3:PutObject")
+            ),
+            Function.POST_CALL: self._database()
+            + self._objects("Exports", self._access.exports_bucket_arn, ("s3:PutObject",)),
+            Function.VOICEMAIL: (
+                self._database()
+                + self._objects("Voicemail", self._access.voicemail_bucket_arn, ("s3:GetObject", "s3:GetObjectTagging"))
+                + self._put_events()
+            ),
+            Function.QUEUE_EXPERIENCE: self._table(write=False),
+            Function.AUTHORIZER: self._secret("JwtKeys", self._access.jwt_secret_arn, self._access.secrets_key_arn),
+            Function.NOTIFICATION: (
+                self._table(write=False)
+                + self._objects("Voicemail", self._access.voicemail_bucket_arn, ("s3:GetObject",))
+                + self._notify()
+            ),
+            Function.UTILITIES: (
+                self._database()
+                + self._table(write=True)
+                + self._objects("Exports", self._access.exports_bucket_arn, ("s3:PutObject", "s3:GetObject"))
+            ),
+        }
+        return grants[function]
+
+    def _database(self) -> list[Statement]:
+        config, access = self._config, self._access
+        return [
+            *self._secret("DatabaseCredentials", access.database_secret_arn, access.data_key_arn),
+            Statement(
+                sid="ConnectToDatabaseWithIamAuth",
+                actions=["rds-db:connect"],
+                resources=[
+                    f"arn:{config.partition}:rds-db:{config.region}:{config.account_id}:dbuser:"
+                    f"{access.database_resource_id}/{access.database_user}"
+                ],
+            ),
+        ]
+
+    def _secret(self, label: str, secret_arn: str, key_arn: str) -> list[Statement]:
+        return [
+            Statement(sid=f"Read{label}", actions=["secretsmanager:GetSecretValue"], resources=[secret_arn]),
+            self._decrypt_via(key_arn, "secretsmanager"),
+        ]
+
+    def _table(self, *, write: bool) -> list[Statement]:
+        table = self._access.table_arn
+        return [
+            Statement(
+                sid="QueueExperienceTable",
+                actions=[*DYNAMODB_READ, *(DYNAMODB_WRITE if write else ())],
+                resources=[table, f"{table}/index/*"],
+            ),
+            self._decrypt_via(self._access.data_key_arn, "dynamodb"),
+        ]
+
+    def _objects(self, label: str, bucket_arn: str, actions: Sequence[str]) -> list[Statement]:
+        writes = any(action.startswith("s3:Put") for action in actions)
+        kms_actions = ["kms:Decrypt", *(["kms:GenerateDataKey"] if writes else [])]
+        return [
+            Statement(sid=f"{label}Objects", actions=list(actions), resources=[f"{bucket_arn}/*"]),
+            Statement(
+                sid=f"{label}ObjectKey",
+                actions=kms_actions,
+                resources=[self._access.storage_key_arn],
+                condition={"StringEquals": {"kms:ViaService": f"s3.{self._config.region}.amazonaws.com"}},
+            ),
+        ]
+
+    def _decrypt_via(self, key_arn: str, service: str) -> Statement:
+        return Statement(
+            sid=f"DecryptVia{service.title()}",
+            actions=["kms:Decrypt", "kms:GenerateDataKey"] if service == "dynamodb" else ["kms:Decrypt"],
+            resources=[key_arn],
+            condition={"StringEquals": {"kms:ViaService": f"{service}.{self._config.region}.amazonaws.com"}},
+        )
+
+    def _put_events(self) -> list[Statement]:
+        config = self._config
+        return [
+            Statement(
+                sid="PublishPlatformEvents",
+                actions=["events:PutEvents"],
+                resources=[f"arn:{config.partition}:events:{config.region}:{config.account_id}:event-bus/default"],
+            )
+        ]
+
+    def _notify(self) -> list[Statement]:
+        config = self._config
+        return [
+            Statement(
+                sid="SendEmailFromVerifiedIdentities",
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[f"arn:{config.partition}:ses:{config.region}:{config.account_id}:identity/*"],
+            ),
+            Statement(
+                # SMS to a phone number has no ARN, so SNS cannot scope Publish for it; topics are denied below.
+                sid="SmsPublishHasNoResourceLevelPermissions",
+                actions=["sns:Publish"],
+                resources=["*"],
+            ),
+            Statement(
+                sid="NoTopicPublishing",
+                effect="Deny",
+                actions=["sns:Publish"],
+                resources=[f"arn:{config.partition}:sns:*:*:*"],
+            ),
+        ]

@@ -1,0 +1,76 @@
+"""Physical names and ARNs that more than one layer needs before the resource exists.
+
+A bucket policy in the foundation layer has to name Amazon Connect's service role, the security
+layer's Firehose role has to name a stream the integration layer creates, and so on. Deriving
+those names here, from the env config, lets every layer compute them without a cross-stack
+reference in the wrong direction, and keeps the naming in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from envs import EnvConfig
+
+
+class Function(StrEnum):
+    """The platform's Lambda functions (architecture: Lambda Stack); values are name suffixes."""
+
+    CORE_API = "core-api"
+    COMMAND_CENTER = "command-center"
+    POST_CALL = "post-call"
+    VOICEMAIL = "voicemail"
+    QUEUE_EXPERIENCE = "queue-experience"
+    AUTHORIZER = "authorizer"
+    NOTIFICATION = "notification"
+    UTILITIES = "utilities"
+
+
+class Stream(StrEnum):
+    """The platform's Kinesis data streams (architecture: Kinesis Stack)."""
+
+    QUEUE_EXPERIENCE = "queue-experience"
+    CTR = "ctr"
+    AGENT_EVENTS = "agent-events"
+
+
+def function_name(config: EnvConfig, function: Function) -> str:
+    return config.resource_name(function.value)
+
+
+def function_log_group_name(config: EnvConfig, function: Function) -> str:
+    """The group Lambda writes to by default, created by us first so that it is encrypted and expires."""
+    return f"/aws/lambda/{function_name(config, function)}"
+
+
+def function_role_name(config: EnvConfig, function: Function) -> str:
+    return config.resource_name(function.value, "fn")
+
+
+def function_role_arn(config: EnvConfig, function: Function) -> str:
+    return role_arn(config, function.value, "fn")
+
+
+def role_arn(config: EnvConfig, *name_parts: str) -> str:
+    """ARN of a role named ``config.resource_name(*name_parts)``."""
+    return f"arn:{config.partition}:iam::{config.account_id}:role/{config.resource_name(*name_parts)}"
+
+
+def stream_name(config: EnvConfig, stream: Stream) -> str:
+    return config.resource_name(stream.value)
+
+
+def stream_arn(config: EnvConfig, stream: Stream) -> str:
+    return f"arn:{config.partition}:kinesis:{config.region}:{config.account_id}:stream/{stream_name(config, stream)}"
+
+
+def connect_service_role_arn_pattern(config: EnvConfig) -> str:
+    """Amazon Connect reads and writes recordings with this service-linked role (name has a suffix)."""
+    return (
+        f"arn:{config.partition}:iam::{config.account_id}:role/aws-service-role/connect.amazonaws.com/"
+        "AWSServiceRoleForAmazonConnect*"
+    )
+
+
+def log_group_arn_pattern(config: EnvConfig, name_prefix: str = "") -> str:
+    return f"arn:{config.partition}:logs:{config.region}:{config.account_id}:log-group:{name_prefix}*"

@@ -1,0 +1,187 @@
+"""RDS stack of the architecture: the PostgreSQL 16.4 database of the core API.
+
+Private (subnet group in the private subnets, security group admitting only the functions'
+security group), encrypted with the data layer's key, TLS forced by the parameter group, master
+password generated and rotated by RDS in Secrets Manager (it never appears in code or state),
+IAM database authentication on, logs exported to encrypted log groups. Protection (Multi-AZ,
+deletion protection + ``prevent_destroy``, final snapshot, backup retention) and the
+architecture's manual snapshot are switches in ``[rds]`` of the env file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
+from cdktf_cdktf_provider_aws.db_snapshot import DbSnapshot
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.iam import rds_monitoring_role
+
+POSTGRES_PORT = 5432
+PARAMETER_GROUP_FAMILY = "postgres16"
+# Exported to CloudWatch Logs; each gets a group we create first (encrypted, with retention).
+LOG_EXPORTS = ("postgresql", "upgrade")
+
+# TLS only, and enough logging to investigate an incident without logging every statement.
+PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    ("rds.force_ssl", "1", "immediate"),
+    ("ssl_min_protocol_version", "TLSv1.2", "immediate"),
+    ("password_encryption", "scram-sha-256", "immediate"),
+    ("log_connections", "1", "immediate"),
+    ("log_disconnections", "1", "immediate"),
+    ("log_lock_waits", "1", "immediate"),
+    ("log_min_duration_statement", "1000", "immediate"),  # ms: slow queries only
+    ("log_statement", "ddl", "immediate"),
+    ("log_temp_files", "0", "immediate"),
+    ("shared_preload_libraries", "pg_stat_statements", "pending-reboot"),
+)
+
+
+@dataclass(frozen=True)
+class DatabaseProps:
+    """Where the database sits and who may reach it; ``key`` encrypts storage, secret, PI and logs."""
+
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    client_security_group_id: str
+    key: KmsKey
+
+    def __post_init__(self) -> None:
+        if len(self.subnet_ids) < 2:
+            raise ValueError("an RDS subnet group needs subnets in at least two availability zones")
+
+
+def database_identifier(config: EnvConfig) -> str:
+    return config.resource_name("postgres")
+
+
+def database_log_group_name(config: EnvConfig, log: str) -> str:
+    return f"/aws/rds/instance/{database_identifier(config)}/{log}"
+
+
+class Database(Construct):
+    """Exposes ``instance`` (``instance.master_user_secret.get(0).secret_arn`` is the credentials
+    secret, ``instance.resource_id`` the IAM-auth resource id), ``security_group``,
+    ``parameter_group``, ``subnet_group``, ``monitoring_role`` and ``manual_snapshot`` (or None)."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: DatabaseProps) -> None:
+        super().__init__(scope, construct_id)
+        rds = config.rds
+        identifier = database_identifier(config)
+        self.security_group = SecurityGroup(
+            self,
+            "security-group",
+            name=config.resource_name("postgres"),
+            description="PostgreSQL: 5432 from the platform's Lambda functions only",
+            vpc_id=props.vpc_id,
+            ingress=[
+                SecurityGroupIngress(
+                    description="PostgreSQL from the Lambda security group",
+                    protocol="tcp",
+                    from_port=POSTGRES_PORT,
+                    to_port=POSTGRES_PORT,
+                    security_groups=[props.client_security_group_id],
+                )
+            ],
+            revoke_rules_on_delete=True,
+            tags={"Name": config.resource_name("postgres")},
+        )
+        self.subnet_group = DbSubnetGroup(
+            self,
+            "subnet-group",
+            name=identifier,
+            description="Private subnets of the platform VPC",
+            subnet_ids=list(props.subnet_ids),
+        )
+        self.parameter_group = DbParameterGroup(
+            self,
+            "parameter-group",
+            name=identifier,
+            family=PARAMETER_GROUP_FAMILY,
+            description="TLS-only PostgreSQL 16 with incident-grade logging",
+            parameter=[
+                DbParameterGroupParameter(name=name, value=value, apply_method=method)
+                for name, value, method in PARAMETERS
+            ]
+            if rds.enforce_parameters
+            else None,
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        log_groups = [
+            CloudwatchLogGroup(
+                self,
+                f"log-group-{log}",
+                name=database_log_group_name(config, log),
+                retention_in_days=config.monitoring.log_retention_days,
+                kms_key_id=props.key.arn,
+            )
+            for log in LOG_EXPORTS
+        ]
+        self.monitoring_role = rds_monitoring_role(self, config) if rds.monitoring_interval_seconds else None
+        self.instance = DbInstance(
+            self,
+            "instance",
+            identifier=identifier,
+            engine="postgres",
+            engine_version=rds.engine_version,
+            # Minor versions move only through a reviewed change of rds.engine_version.
+            auto_minor_version_upgrade=False,
+            instance_class=rds.instance_class,
+            allocated_storage=rds.allocated_storage_gib,
+            max_allocated_storage=rds.max_allocated_storage_gib,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=props.key.arn,
+            db_name=rds.database_name,
+            username=rds.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=props.key.arn,
+            iam_database_authentication_enabled=True,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=self.subnet_group.name,
+            vpc_security_group_ids=[self.security_group.id],
+            parameter_group_name=self.parameter_group.name,
+            publicly_accessible=False,
+            multi_az=rds.multi_az,
+            deletion_protection=rds.deletion_protection,
+            skip_final_snapshot=not rds.final_snapshot,
+            final_snapshot_identifier=f"{identifier}-final" if rds.final_snapshot else None,
+            backup_retention_period=rds.backup_retention_days,
+            backup_window=rds.backup_window,
+            maintenance_window=rds.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=not rds.deletion_protection,
+            performance_insights_enabled=rds.performance_insights,
+            performance_insights_kms_key_id=props.key.arn if rds.performance_insights else None,
+            performance_insights_retention_period=(
+                rds.performance_insights_retention_days if rds.performance_insights else None
+            ),
+            monitoring_interval=rds.monitoring_interval_seconds,
+            monitoring_role_arn=self.monitoring_role.arn if self.monitoring_role else None,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            apply_immediately=not rds.deletion_protection,
+            depends_on=log_groups,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=rds.deletion_protection),
+            tags={"Name": identifier},
+        )
+        self.manual_snapshot = (
+            DbSnapshot(
+                self,
+                "manual-snapshot",
+                db_instance_identifier=self.instance.identifier,
+                db_snapshot_identifier=f"{identifier}-baseline",
+                # A restore point that outlives the instance: Terraform must not delete it either.
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=rds.deletion_protection),
+            )
+            if rds.manual_snapshot
+            else None
+        )

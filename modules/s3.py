@@ -1,0 +1,301 @@
+"""S3 stack of the architecture: the contact center's data buckets, their key, logs and replicas.
+
+Recordings and transcripts, voicemail, exported reports, screen recordings and command center
+data each get their own bucket, because each has its own readers and its own lifecycle
+(``[storage]`` in the env file). All of them are SecureBuckets (private, versioned, SSE-KMS with
+one customer-managed key, TLS-only) that log access to one access-log bucket. Buckets that only
+the platform's code in the VPC and Amazon Connect read also deny object access from anywhere
+else. With ``storage.cross_region_replication_region`` set, every data bucket replicates to a
+twin in that region (architecture: Disaster Recovery, "S3: Cross-region replication option").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
+    S3BucketReplicationConfigurationA,
+    S3BucketReplicationConfigurationRule,
+    S3BucketReplicationConfigurationRuleDeleteMarkerReplication,
+    S3BucketReplicationConfigurationRuleDestination,
+    S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration,
+    S3BucketReplicationConfigurationRuleFilter,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteria,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects,
+)
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.kms import EncryptionKey, EncryptionKeyProps
+from modules.naming import Function, connect_service_role_arn_pattern, function_role_arn, role_arn
+from modules.policy import Statement, policy_document, service_trust_policy
+from modules.secure_bucket import (
+    AccessLogTarget,
+    Retention,
+    SecureBucket,
+    SecureBucketProps,
+    Transition,
+    access_log_delivery,
+)
+
+# Object-level actions that carry customer data; bucket configuration stays manageable by Terraform.
+DATA_ACTIONS = ("s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject")
+
+
+REPLICATION_ROLE = "s3-replication"
+
+
+class DataBucket(StrEnum):
+    """The architecture's data buckets; values are the name parts."""
+
+    RECORDINGS = "recordings"  # call recordings and chat transcripts (Amazon Connect writes both)
+    VOICEMAIL = "voicemail"
+    EXPORTS = "exports"  # exported reports; Firehose delivers contact records here from outside the VPC
+    SCREEN_RECORDINGS = "screen-recordings"
+    COMMAND_CENTER = "command-center"
+
+
+# Amazon Connect stores these itself (service-linked role), from outside our VPC.
+CONNECT_WRITES = frozenset({DataBucket.RECORDINGS, DataBucket.VOICEMAIL, DataBucket.SCREEN_RECORDINGS})
+
+
+@dataclass(frozen=True)
+class VpcOnlyAccess:
+    """Who may touch objects from outside the VPC: role ARN patterns (Connect's service role and the like)."""
+
+    exempt_role_arn_patterns: Sequence[str]
+
+
+def bucket_name(config: EnvConfig, purpose: str) -> str:
+    """Global S3 names: prefix, env, purpose and the account id keep them unique across envs and accounts."""
+    return config.resource_name(purpose, config.account_id)
+
+
+def data_bucket_retention(config: EnvConfig, data: DataBucket) -> Retention:
+    storage = config.storage
+    if data is DataBucket.RECORDINGS:
+        return Retention(
+            expiration_days=storage.recordings_expiration_days,
+            transitions=(
+                Transition(storage.recordings_transition_to_ia_days, "STANDARD_IA"),
+                Transition(storage.recordings_transition_to_glacier_days, "GLACIER"),
+            ),
+        )
+    expiration = {
+        DataBucket.VOICEMAIL: storage.voicemail_expiration_days,
+        DataBucket.EXPORTS: storage.exports_expiration_days,
+        DataBucket.SCREEN_RECORDINGS: storage.screen_recordings_expiration_days,
+        DataBucket.COMMAND_CENTER: storage.command_center_expiration_days,
+    }[data]
+    return Retention(expiration_days=expiration)
+
+
+def vpc_only_access(config: EnvConfig, data: DataBucket) -> VpcOnlyAccess | None:
+    """None for buckets that must stay reachable from outside the VPC (Firehose delivers exports)."""
+    if data is DataBucket.EXPORTS or not config.storage.restrict_data_to_vpc:
+        return None
+    exempt = list(config.storage.outside_vpc_role_arns)
+    if data in CONNECT_WRITES:
+        exempt.append(connect_service_role_arn_pattern(config))
+    if data is DataBucket.VOICEMAIL:
+        # Notification e-mails carry presigned links signed by this role; listeners are outside the VPC.
+        exempt.append(function_role_arn(config, Function.NOTIFICATION))
+    if config.storage.cross_region_replication_region is not None:
+        exempt.append(role_arn(config, REPLICATION_ROLE))
+    return VpcOnlyAccess(exempt_role_arn_patterns=exempt)
+
+
+def deny_outside_vpc(bucket_arn: str, vpc_id: str, access: VpcOnlyAccess) -> Statement:
+    return Statement(
+        sid="DenyDataAccessOutsideVpc",
+        effect="Deny",
+        principal={"AWS": "*"},
+        actions=list(DATA_ACTIONS),
+        resources=[f"{bucket_arn}/*"],
+        condition={
+            "StringNotEquals": {"aws:SourceVpc": vpc_id},
+            "ArnNotLike": {"aws:PrincipalArn": list(access.exempt_role_arn_patterns)},
+        },
+    )
+
+
+class StorageSite(Construct):
+    """One region's copy of the storage: key, access-log bucket and one bucket per data class.
+
+    Exposes ``key``, ``access_logs`` and ``buckets`` (DataBucket -> SecureBucket).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        config: EnvConfig,
+        *,
+        name_suffix: str = "",
+        vpc_id: str | None = None,
+        provider: AwsProvider | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        storage = config.storage
+        protect = not storage.force_destroy
+        self.key = EncryptionKey(
+            self,
+            "key",
+            config,
+            EncryptionKeyProps(
+                purpose=f"storage{name_suffix}",
+                description=f"Encrypts the contact center data buckets of {config.resource_name()}{name_suffix}",
+                provider=provider,
+            ),
+        )
+        log_bucket_name = bucket_name(config, f"access-logs{name_suffix}")
+        self.access_logs = SecureBucket(
+            self,
+            "access-logs",
+            SecureBucketProps(
+                bucket_name=log_bucket_name,
+                kms_key=None,  # server access logging cannot deliver to SSE-KMS buckets
+                retention=Retention(expiration_days=storage.access_logs_expiration_days),
+                noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
+                force_destroy=storage.force_destroy,
+                prevent_destroy=protect,
+                deny_insecure_transport=storage.deny_insecure_transport,
+                extra_policy_statements=[access_log_delivery_statement(config, log_bucket_name)],
+                provider=provider,
+            ),
+        )
+        self.buckets: dict[DataBucket, SecureBucket] = {}
+        for data in DataBucket:
+            name = bucket_name(config, f"{data.value}{name_suffix}")
+            access = vpc_only_access(config, data) if vpc_id is not None else None
+            arn = f"arn:{config.partition}:s3:::{name}"
+            self.buckets[data] = SecureBucket(
+                self,
+                data.value,
+                SecureBucketProps(
+                    bucket_name=name,
+                    kms_key=self.key.key,
+                    retention=data_bucket_retention(config, data),
+                    access_logs=AccessLogTarget(log_bucket=self.access_logs, prefix=f"{name}/"),
+                    noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
+                    force_destroy=storage.force_destroy,
+                    prevent_destroy=protect,
+                    deny_insecure_transport=storage.deny_insecure_transport,
+                    extra_policy_statements=[deny_outside_vpc(arn, vpc_id, access)] if access and vpc_id else [],
+                    provider=provider,
+                ),
+            )
+
+
+def access_log_delivery_statement(config: EnvConfig, log_bucket_name: str) -> Statement:
+    """Only this environment's buckets (same name prefix) may log into its access-log bucket."""
+    log_bucket_arn = f"arn:{config.partition}:s3:::{log_bucket_name}"
+    source_pattern = f"arn:{config.partition}:s3:::{config.resource_name()}-*"
+    return access_log_delivery(log_bucket_arn, config.account_id, source_pattern)
+
+
+@dataclass(frozen=True)
+class StorageProps:
+    """``vpc_id`` fences the VPC-only buckets; ``replica_provider`` is the DR region's provider, if any."""
+
+    vpc_id: str
+    replica_provider: AwsProvider | None = None
+
+
+class Storage(Construct):
+    """Exposes ``key`` (storage KMS key), ``access_logs``, one attribute per data bucket
+    (``recordings``, ``voicemail``, ``exports``, ``screen_recordings``, ``command_center``) and
+    ``replica`` (the DR site, or None)."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: StorageProps) -> None:
+        super().__init__(scope, construct_id)
+        primary = StorageSite(self, "primary", config, vpc_id=props.vpc_id)
+        self.key = primary.key
+        self.access_logs = primary.access_logs
+        self.buckets = dict(primary.buckets)
+        self.recordings = primary.buckets[DataBucket.RECORDINGS]
+        self.voicemail = primary.buckets[DataBucket.VOICEMAIL]
+        self.exports = primary.buckets[DataBucket.EXPORTS]
+        self.screen_recordings = primary.buckets[DataBucket.SCREEN_RECORDINGS]
+        self.command_center = primary.buckets[DataBucket.COMMAND_CENTER]
+        self.replica: StorageSite | None = None
+        if config.storage.cross_region_replication_region is not None:
+            if props.replica_provider is None:
+                raise ValueError("storage.cross_region_replication_region is set but no replica provider was given")
+            self.replica = StorageSite(self, "replica", config, name_suffix="-replica", provider=props.replica_provider)
+            self._replicate(config, primary, self.replica)
+
+    def _replicate(self, config: EnvConfig, primary: StorageSite, replica: StorageSite) -> None:
+        role = IamRole(
+            self,
+            "replication-role",
+            name=config.resource_name(REPLICATION_ROLE),
+            description="Lets S3 copy the data buckets to their disaster-recovery twins",
+            assume_role_policy=service_trust_policy(
+                "s3.amazonaws.com", condition={"StringEquals": {"aws:SourceAccount": config.account_id}}
+            ),
+        )
+        sources = [primary.buckets[data].bucket.arn for data in DataBucket]
+        targets = [replica.buckets[data].bucket.arn for data in DataBucket]
+        IamRolePolicy(
+            self,
+            "replication-policy",
+            role=role.id,
+            name="replicate-data-buckets",
+            policy=policy_document(
+                Statement(actions=["s3:GetReplicationConfiguration", "s3:ListBucket"], resources=sources),
+                Statement(
+                    actions=[
+                        "s3:GetObjectVersionForReplication",
+                        "s3:GetObjectVersionAcl",
+                        "s3:GetObjectVersionTagging",
+                    ],
+                    resources=[f"{arn}/*" for arn in sources],
+                ),
+                Statement(
+                    actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                    resources=[f"{arn}/*" for arn in targets],
+                ),
+                Statement(actions=["kms:Decrypt"], resources=[primary.key.key.arn]),
+                Statement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[replica.key.key.arn]),
+            ),
+        )
+        for data in DataBucket:
+            source = primary.buckets[data]
+            S3BucketReplicationConfigurationA(
+                self,
+                f"replication-{data.value}",
+                bucket=source.bucket.id,
+                role=role.arn,
+                depends_on=[source.versioning],
+                rule=[
+                    S3BucketReplicationConfigurationRule(
+                        id="disaster-recovery",
+                        status="Enabled",
+                        filter=S3BucketReplicationConfigurationRuleFilter(prefix=""),
+                        delete_marker_replication=S3BucketReplicationConfigurationRuleDeleteMarkerReplication(
+                            status="Enabled"
+                        ),
+                        source_selection_criteria=S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
+                            sse_kms_encrypted_objects=(
+                                S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects(
+                                    status="Enabled"
+                                )
+                            )
+                        ),
+                        destination=S3BucketReplicationConfigurationRuleDestination(
+                            bucket=replica.buckets[data].bucket.arn,
+                            encryption_configuration=(
+                                S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
+                                    replica_kms_key_id=replica.key.key.arn
+                                )
+                            ),
+                        ),
+                    )
+                ],
+            )

@@ -1,0 +1,57 @@
+"""Data layer: the PostgreSQL database and the queue-experience table, under one data key."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.dynamodb import QueueExperienceTable, QueueExperienceTableProps
+from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
+from modules.naming import log_group_arn_pattern
+from modules.rds import Database, DatabaseProps, database_identifier
+from stacks.base import LayerStack
+from stacks.foundation import FoundationStack
+from stacks.layers import Layer
+
+
+class DataStack(LayerStack):
+    """Exposes ``key``, ``database`` and ``queue_experience`` for the later layers."""
+
+    def __init__(self, scope: Construct, config: EnvConfig, foundation: FoundationStack) -> None:
+        super().__init__(scope, Layer.DATA, config)
+        network = foundation.network
+        database_logs = log_group_arn_pattern(config, f"/aws/rds/instance/{database_identifier(config)}/")
+        self.key = EncryptionKey(
+            self,
+            "data-key",
+            config,
+            EncryptionKeyProps(
+                purpose="data",
+                description=f"Encrypts the database, its secret, Performance Insights and the table of {config.name}",
+                grants=[
+                    KeyGrant(
+                        service=f"logs.{config.region}.amazonaws.com",
+                        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": database_logs}},
+                    )
+                ],
+            ),
+        )
+        self.database = Database(
+            self,
+            "database",
+            config,
+            DatabaseProps(
+                vpc_id=network.vpc.id,
+                subnet_ids=[subnet.id for subnet in network.private_subnets],
+                client_security_group_id=network.lambda_security_group.id,
+                key=self.key.key,
+            ),
+        )
+        self.queue_experience = QueueExperienceTable(
+            self, "queue-experience", config, QueueExperienceTableProps(key=self.key.key)
+        )
+        instance = self.database.instance
+        TerraformOutput(self, "database_endpoint", value=instance.address)
+        TerraformOutput(self, "database_secret_arn", value=instance.master_user_secret.get(0).secret_arn)
+        TerraformOutput(self, "queue_experience_table", value=self.queue_experience.table.name)

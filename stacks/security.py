@@ -1,0 +1,92 @@
+"""Security layer: the functions' execution roles and log groups, service roles, secrets, and the
+VPC endpoints that keep traffic to AWS inside the network."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.iam import DataAccess, FunctionRoles, FunctionRolesProps, firehose_role
+from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
+from modules.naming import log_group_arn_pattern
+from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
+from stacks.base import LayerStack
+from stacks.data import DataStack
+from stacks.foundation import FoundationStack
+from stacks.layers import Layer
+
+
+class SecurityStack(LayerStack):
+    """Exposes ``function_roles``, ``firehose_role``, ``jwt_secret``, ``logs_key`` and ``endpoints``."""
+
+    def __init__(self, scope: Construct, config: EnvConfig, foundation: FoundationStack, data: DataStack) -> None:
+        super().__init__(scope, Layer.SECURITY, config)
+        function_logs = log_group_arn_pattern(config, f"/aws/lambda/{config.resource_name()}-")
+        self.logs_key = EncryptionKey(
+            self,
+            "function-logs-key",
+            config,
+            EncryptionKeyProps(
+                purpose="function-logs",
+                description=f"Encrypts the Lambda log groups of {config.name}",
+                grants=[
+                    KeyGrant(
+                        service=f"logs.{config.region}.amazonaws.com",
+                        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": function_logs}},
+                    )
+                ],
+            ),
+        )
+        self.secrets_key = EncryptionKey(
+            self,
+            "secrets-key",
+            config,
+            EncryptionKeyProps(purpose="secrets", description=f"Encrypts the API secrets of {config.name}"),
+        )
+        self.jwt_secret = SecretsmanagerSecret(
+            self,
+            "jwt-secret",
+            name=f"{config.resource_name()}/api/jwt-verification-keys",
+            description="Public keys (JWKS JSON) the API authorizer verifies tokens with; set by operators",
+            kms_key_id=self.secrets_key.key.arn,
+            recovery_window_in_days=30,
+        )
+        storage = foundation.storage
+        instance = data.database.instance
+        access = DataAccess(
+            recordings_bucket_arn=storage.recordings.bucket.arn,
+            voicemail_bucket_arn=storage.voicemail.bucket.arn,
+            exports_bucket_arn=storage.exports.bucket.arn,
+            command_center_bucket_arn=storage.command_center.bucket.arn,
+            storage_key_arn=storage.key.key.arn,
+            table_arn=data.queue_experience.table.arn,
+            data_key_arn=data.key.key.arn,
+            database_secret_arn=instance.master_user_secret.get(0).secret_arn,
+            database_resource_id=instance.resource_id,
+            database_user=config.rds.master_username,
+            jwt_secret_arn=self.jwt_secret.arn,
+            secrets_key_arn=self.secrets_key.key.arn,
+        )
+        self.function_roles = FunctionRoles(
+            self, "function-roles", config, FunctionRolesProps(access=access, logs_key=self.logs_key.key)
+        )
+        self.firehose_role = firehose_role(self, config, access)
+        network = foundation.network
+        self.endpoints = VpcEndpoints(
+            self,
+            "vpc-endpoints",
+            config,
+            VpcEndpointsProps(
+                vpc_id=network.vpc.id,
+                private_subnet_ids=[subnet.id for subnet in network.private_subnets],
+                private_route_table_ids=[table.id for table in network.private_route_tables],
+            ),
+        )
+        TerraformOutput(self, "jwt_secret_arn", value=self.jwt_secret.arn)
+        TerraformOutput(
+            self,
+            "function_role_arns",
+            value={function.value: identity.role.arn for function, identity in self.function_roles.functions.items()},
+        )
