@@ -17,7 +17,7 @@ export TF_IN_AUTOMATION := 1
 # jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
-.PHONY: require-env help setup test test-unit test-validate test-emulator lint synth bootstrap plan deploy local local-down clean
+.PHONY: require-env help setup test test-unit test-validate test-emulator lint synth scan bootstrap plan deploy local local-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -28,6 +28,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
 
+# checkov has its own venv: its pinned dependencies would fight the project's.
+.venv-checkov/.installed: requirements-checkov.lock
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.lock
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -36,19 +42,19 @@ node_modules/.installed: package.json package-lock.json
 	@command -v terraform >/dev/null || { echo "error: terraform (>= 1.10) is not on PATH"; exit 1; }
 	@$(PY) -m tools.terraform cli-config >/dev/null
 
-setup: $(VENV)/.installed node_modules/.installed .terraform.d/terraformrc ## Install venv, cdktf-cli and the Terraform CLI config
+setup: $(VENV)/.installed .venv-checkov/.installed node_modules/.installed .terraform.d/terraformrc ## Install venvs, cdktf-cli and the Terraform CLI config
 
 lint: $(VENV)/.installed ## ruff over the whole project
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint ## All three test levels (unit, validate, emulator) in one pytest process
+test: setup lint ## All test levels (unit, validate incl. checkov, emulator) in one pytest process
 	$(PY) -m pytest
 
 test-unit: setup ## Only the unit level
 	$(PY) -m pytest -m unit
 
-test-validate: setup ## Only the terraform validate level
+test-validate: setup ## Only the validate level (terraform validate + checkov on every stack)
 	$(PY) -m pytest -m validate
 
 test-emulator: setup ## Only the emulator level (applies `local` against moto_server)
@@ -57,6 +63,9 @@ test-emulator: setup ## Only the emulator level (applies `local` against moto_se
 synth: setup ## Synthesize cdktf.out/stacks/<layer>-<env> for all envs (or ENV=...)
 	$(PY) main.py
 	@echo "synthesized: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+scan: synth ## checkov over the synthesized dev/staging/prod stacks (skips: security/checkov-skips.toml)
+	$(PY) -m tools.security_scan cdktf.out/stacks
 
 require-env:
 	@test -n "$(ENV)" || { echo "error: set ENV, e.g. make $(MAKECMDGOALS) ENV=dev"; exit 2; }

@@ -113,7 +113,9 @@ def deny_insecure_transport(bucket: S3Bucket) -> Statement:
 
 
 class SecureBucket(Construct):
-    """Exposes ``bucket`` (name via ``bucket.bucket``, ARN via ``bucket.arn``)."""
+    """Exposes ``bucket`` (name via ``bucket.bucket``, ARN via ``bucket.arn``) and each of its
+    settings resources (``public_access_block``, ``ownership``, ``versioning``, ``encryption``,
+    ``lifecycle``, ``access_logging`` or None, ``policy``)."""
 
     def __init__(self, scope: Construct, construct_id: str, props: SecureBucketProps) -> None:
         super().__init__(scope, construct_id)
@@ -127,7 +129,7 @@ class SecureBucket(Construct):
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
         )
         bucket_id = self.bucket.id
-        S3BucketPublicAccessBlock(
+        self.public_access_block = S3BucketPublicAccessBlock(
             self,
             "public-access-block",
             **on,
@@ -138,7 +140,7 @@ class SecureBucket(Construct):
             restrict_public_buckets=True,
         )
         # ACLs off: the bucket policy alone decides access.
-        S3BucketOwnershipControls(
+        self.ownership = S3BucketOwnershipControls(
             self,
             "ownership",
             **on,
@@ -177,8 +179,9 @@ class SecureBucket(Construct):
                 *_retention_rules(props.retention),
             ],
         )
+        self.access_logging = None
         if props.access_logs is not None:
-            S3BucketLoggingA(
+            self.access_logging = S3BucketLoggingA(
                 self,
                 "access-logging",
                 **on,

@@ -28,3 +28,27 @@ def reference_to(resource_type: str, synthesized: dict[str, Any], resource: dict
         if body is resource:
             return f"${{{resource_type}.{logical_id}.{attribute}}}"
     raise AssertionError(f"resource not found among {resource_type}")
+
+
+def body(synthesized: dict[str, Any], resource: Any) -> dict[str, Any]:
+    """The synthesized JSON of a resource object, found by the logical id its stack gives it."""
+    from cdktf import TerraformStack
+
+    logical_id = TerraformStack.of(resource).get_logical_id(resource)
+    return dict(synthesized["resource"][resource.terraform_resource_type][logical_id])
+
+
+def under(synthesized: dict[str, Any], resource_type: str, prefix: str) -> list[dict[str, Any]]:
+    """Every resource of ``resource_type`` whose construct path starts with ``prefix`` (logical-id order)."""
+    found = synthesized.get("resource", {}).get(resource_type, {})
+    start = prefix.replace("/", "_")
+    return [found[logical_id] for logical_id in sorted(found) if logical_id.startswith(start)]
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(document["Statement"])
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM allows a single string where a list is allowed; tests compare lists."""
+    return value if isinstance(value, list) else [value]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from envs import EnvConfig, env_names
+from envs import env_names
 from stacks.bootstrap import bootstrap_stack_name
 from stacks.layers import LAYER_ORDER
 from tools.terraform import TerraformError, map_stacks_in_parallel, run_terraform
@@ -21,17 +21,6 @@ from tools.terraform import TerraformError, map_stacks_in_parallel, run_terrafor
 STACK_NAMES = [bootstrap_stack_name(env) for env in env_names()] + [
     layer.stack_name(env) for env in env_names() for layer in LAYER_ORDER
 ]
-
-
-@pytest.fixture(scope="session")
-def full_synth(tmp_path_factory: pytest.TempPathFactory, configs: dict[str, EnvConfig]) -> Path:
-    """All envs synthesized the way `make synth` does, into a temporary cdktf.out."""
-    from stacks.app import build_app
-
-    outdir = tmp_path_factory.mktemp("synth") / "cdktf.out"
-    app, _ = build_app(list(configs.values()), outdir)
-    app.synth()
-    return outdir
 
 
 def validate_stack(stack_dir: Path) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from envs import EnvConfig, NatStrategy
 from modules.vpc import egress_nat_index, nat_zone_indexes, zone_suffix
 from stacks.foundation import FoundationStack
 from tests.conftest import SynthFn
-from tests.helpers import only, policy, reference_to, resources
+from tests.helpers import as_list, at, only, policy, reference_to, resources
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +151,9 @@ class TestLockedDown:
 
     def test_flow_log_role_is_least_privilege(self, foundation: dict[str, dict[str, Any]]) -> None:
         prod = foundation["prod"]
-        trust = policy(only(prod, "aws_iam_role"), "assume_role_policy")["Statement"][0]
+        trust = policy(at(prod, "aws_iam_role", "network/flow-log-role"), "assume_role_policy")["Statement"][0]
         assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
         assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "333333333333"}
-        for statement in policy(only(prod, "aws_iam_role_policy"))["Statement"]:
+        for statement in policy(at(prod, "aws_iam_role_policy", "network/flow-log-role-policy"))["Statement"]:
             assert all(action.startswith("logs:") and "*" not in action for action in statement["Action"])
-            assert "*" not in statement["Resource"]
+            assert "*" not in as_list(statement["Resource"])
