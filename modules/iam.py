@@ -39,6 +39,14 @@ DYNAMODB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteIte
 FIREHOSE_DELIVERY_STREAM = "ctr-export"
 
 
+@dataclass(frozen=True)
+class ServiceRole:
+    """A service's role and its inline least-privilege policy (None when only managed policies apply)."""
+
+    role: IamRole
+    policy: IamRolePolicy | None
+
+
 def service_role(
     scope: Construct,
     construct_id: str,
@@ -50,7 +58,7 @@ def service_role(
     statements: Sequence[Statement] = (),
     managed_policy_arns: Sequence[str] = (),
     source_arn_pattern: str | None = None,
-) -> IamRole:
+) -> ServiceRole:
     """A role only ``service`` can assume, only on behalf of this account (confused-deputy guard)."""
     condition: dict[str, Mapping[str, str]] = {"StringEquals": {"aws:SourceAccount": config.account_id}}
     if source_arn_pattern is not None:
@@ -62,16 +70,19 @@ def service_role(
         description=description,
         assume_role_policy=service_trust_policy(service, condition=condition),
     )
-    if statements:
+    policy = (
         IamRolePolicy(
             scope, f"{construct_id}-policy", role=role.id, name="least-privilege", policy=policy_document(*statements)
         )
+        if statements
+        else None
+    )
     for index, arn in enumerate(managed_policy_arns):
         IamRolePolicyAttachment(scope, f"{construct_id}-managed-{index}", role=role.name, policy_arn=arn)
-    return role
+    return ServiceRole(role=role, policy=policy)
 
 
-def flow_logs_role(scope: Construct, config: EnvConfig, log_group: CloudwatchLogGroup) -> IamRole:
+def flow_logs_role(scope: Construct, config: EnvConfig, log_group: CloudwatchLogGroup) -> ServiceRole:
     """VPC Flow Logs may write to the platform's flow log group and nothing else."""
     return service_role(
         scope,
@@ -91,7 +102,7 @@ def flow_logs_role(scope: Construct, config: EnvConfig, log_group: CloudwatchLog
     )
 
 
-def rds_monitoring_role(scope: Construct, config: EnvConfig) -> IamRole:
+def rds_monitoring_role(scope: Construct, config: EnvConfig) -> ServiceRole:
     """Enhanced monitoring publishes OS metrics with AWS's managed policy, which is scoped to the
     RDSOSMetrics log group; there is nothing narrower to write by hand."""
     return service_role(
@@ -127,7 +138,7 @@ def firehose_delivery_stream_name(config: EnvConfig) -> str:
     return config.resource_name(FIREHOSE_DELIVERY_STREAM)
 
 
-def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> IamRole:
+def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> ServiceRole:
     """Firehose reads the CTR stream and writes compressed, KMS-encrypted batches to the exports bucket."""
     delivery_name = firehose_delivery_stream_name(config)
     log_group = f"/aws/kinesisfirehose/{delivery_name}"

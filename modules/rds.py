@@ -126,7 +126,7 @@ class Database(Construct):
             )
             for log in LOG_EXPORTS
         ]
-        self.monitoring_role = rds_monitoring_role(self, config) if rds.monitoring_interval_seconds else None
+        self.monitoring_role = rds_monitoring_role(self, config).role if rds.monitoring_interval_seconds else None
         self.instance = DbInstance(
             self,
             "instance",

@@ -201,7 +201,9 @@ class Network(Construct):
             retention_in_days=config.network.flow_log_retention_days,
             kms_key_id=self.flow_log_key.key.arn,
         )
-        role = flow_logs_role(self, config, self.flow_log_group)
+        service_role = flow_logs_role(self, config, self.flow_log_group)
+        role = service_role.role
+        self.flow_log_role_policy = service_role.policy
         self.flow_log_role = role
         self.flow_log = FlowLog(
             self,

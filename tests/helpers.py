@@ -35,7 +35,16 @@ def body(synthesized: dict[str, Any], resource: Any) -> dict[str, Any]:
     from cdktf import TerraformStack
 
     logical_id = TerraformStack.of(resource).get_logical_id(resource)
-    return dict(synthesized["resource"][resource.terraform_resource_type][logical_id])
+    found: dict[str, Any] = synthesized["resource"][resource.terraform_resource_type][logical_id]
+    return found
+
+
+def ref(resource: Any, attribute: str) -> str:
+    """The `${type.logical_id.attribute}` expression a same-stack reference to ``resource`` synthesizes to."""
+    from cdktf import TerraformStack
+
+    logical_id = TerraformStack.of(resource).get_logical_id(resource)
+    return f"${{{resource.terraform_resource_type}.{logical_id}.{attribute}}}"
 
 
 def under(synthesized: dict[str, Any], resource_type: str, prefix: str) -> list[dict[str, Any]]:

@@ -9,14 +9,13 @@ import cdktf
 import pytest
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
 from envs import EnvConfig, NatStrategy
 from modules.vpc import egress_nat_index, nat_zone_indexes, zone_suffix
 from stacks.foundation import FoundationStack
 from tests.conftest import SynthFn
-from tests.helpers import as_list, at, only, policy, reference_to, resources
+from tests.helpers import as_list, body, only, policy, reference_to, resources
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +121,7 @@ class TestLockedDown:
             assert "ingress" not in default_sg and "egress" not in default_sg
 
     def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group(
-        self, foundation: dict[str, dict[str, Any]]
+        self, foundation: dict[str, dict[str, Any]], platform: dict[str, Any]
     ) -> None:
         prod = foundation["prod"]
         assert cdktf.Testing.to_have_resource_with_properties(
@@ -130,7 +129,8 @@ class TestLockedDown:
             FlowLog.TF_RESOURCE_TYPE,
             {"traffic_type": "ALL", "log_destination_type": "cloud-watch-logs"},
         )
-        key = only(prod, KmsKey.TF_RESOURCE_TYPE)
+        network = platform["prod"].foundation.network
+        key = body(prod, network.flow_log_key.key)
         group = only(prod, CloudwatchLogGroup.TF_RESOURCE_TYPE)
         assert key["enable_key_rotation"] is True
         assert group["kms_key_id"] == reference_to("aws_kms_key", prod, key, "arn")
@@ -139,9 +139,10 @@ class TestLockedDown:
         assert flow_log["log_destination"] == reference_to("aws_cloudwatch_log_group", prod, group, "arn")
 
     def test_log_service_may_use_the_key_only_for_the_flow_log_group(
-        self, foundation: dict[str, dict[str, Any]]
+        self, foundation: dict[str, dict[str, Any]], platform: dict[str, Any]
     ) -> None:
-        statements = policy(only(foundation["prod"], KmsKey.TF_RESOURCE_TYPE))["Statement"]
+        key = platform["prod"].foundation.network.flow_log_key.key
+        statements = policy(body(foundation["prod"], key))["Statement"]
         logs = [s for s in statements if s["Principal"].get("Service") == "logs.us-east-1.amazonaws.com"]
         assert len(logs) == 1
         assert logs[0]["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"].endswith(
@@ -149,11 +150,15 @@ class TestLockedDown:
         )
         assert "kms:*" not in logs[0]["Action"]
 
-    def test_flow_log_role_is_least_privilege(self, foundation: dict[str, dict[str, Any]]) -> None:
+    def test_flow_log_role_is_least_privilege(
+        self, foundation: dict[str, dict[str, Any]], platform: dict[str, Any]
+    ) -> None:
         prod = foundation["prod"]
-        trust = policy(at(prod, "aws_iam_role", "network/flow-log-role"), "assume_role_policy")["Statement"][0]
+        trust = policy(body(prod, platform["prod"].foundation.network.flow_log_role), "assume_role_policy")[
+            "Statement"
+        ][0]
         assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
         assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "333333333333"}
-        for statement in policy(at(prod, "aws_iam_role_policy", "network/flow-log-role-policy"))["Statement"]:
+        for statement in policy(body(prod, platform["prod"].foundation.network.flow_log_role_policy))["Statement"]:
             assert all(action.startswith("logs:") and "*" not in action for action in statement["Action"])
             assert "*" not in as_list(statement["Resource"])

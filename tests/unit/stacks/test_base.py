@@ -41,21 +41,24 @@ def test_terraform_version_supports_s3_native_locking(platform: dict[str, Any], 
 def test_real_accounts_are_guarded_and_tagged(
     platform: dict[str, Any], configs: dict[str, EnvConfig], synth: SynthFn, env: str
 ) -> None:
+    config = configs[env]
     for stack in platform[env].layers:
-        (provider,) = synth(stack)["provider"]["aws"]
-        assert provider["region"] == configs[env].region
-        assert provider["allowed_account_ids"] == [configs[env].account_id]
-        assert provider["default_tags"] == [
-            {
-                "tags": {
-                    "Project": "contact-center-platform",
-                    "Environment": env,
-                    "Layer": stack.node.id.removesuffix(f"-{env}"),
-                    "ManagedBy": "cdktf",
+        # Every provider, including the DR region's replica provider where replication is on.
+        for provider in synth(stack)["provider"]["aws"]:
+            expected_region = config.storage.cross_region_replication_region if "alias" in provider else config.region
+            assert provider["region"] == expected_region
+            assert provider["allowed_account_ids"] == [configs[env].account_id]
+            assert provider["default_tags"] == [
+                {
+                    "tags": {
+                        "Project": "contact-center-platform",
+                        "Environment": env,
+                        "Layer": stack.node.id.removesuffix(f"-{env}"),
+                        "ManagedBy": "cdktf",
+                    }
                 }
-            }
-        ]
-        assert "endpoints" not in provider and "access_key" not in provider
+            ]
+            assert "endpoints" not in provider and "access_key" not in provider
 
 
 def test_local_points_provider_and_backend_at_the_emulator(
