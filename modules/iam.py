@@ -14,7 +14,7 @@ each such statement says so in its ``sid``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -191,15 +191,15 @@ class FunctionRolesProps:
 
 @dataclass(frozen=True)
 class FunctionIdentity:
-    """A function's execution role and the log group it writes to."""
+    """A function's execution role, its inline policy and the log group it writes to."""
 
     role: IamRole
+    policy: IamRolePolicy
     log_group: CloudwatchLogGroup
-    statements: Sequence[Statement] = field(default_factory=tuple)
 
 
 class FunctionRoles(Construct):
-    """Exposes ``functions``: Function -> FunctionIdentity (role, log group, granted statements)."""
+    """Exposes ``functions``: Function -> FunctionIdentity (role, policy, log group)."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: FunctionRolesProps) -> None:
         super().__init__(scope, construct_id)
@@ -224,14 +224,14 @@ class FunctionRoles(Construct):
                 ),
             )
             statements = [*self._baseline(log_group), *self._data_statements(function)]
-            IamRolePolicy(
+            policy = IamRolePolicy(
                 self,
                 f"{function.value}-policy",
                 role=role.id,
                 name="least-privilege",
                 policy=policy_document(*statements),
             )
-            self.functions[function] = FunctionIdentity(role=role, log_group=log_group, statements=tuple(statements))
+            self.functions[function] = FunctionIdentity(role=role, policy=policy, log_group=log_group)
 
     def _baseline(self, log_group: CloudwatchLogGroup) -> list[Statement]:
         """Every function: its own log group, X-Ray traces, and the ENIs Lambda puts in our subnets."""

@@ -80,6 +80,15 @@ BROKEN_FILES = [
     ("dev", "flow_log_retention_days = 30", "flow_log_retention_days = 31", r"network\.flow_log_retention_days: 31"),
     ("dev", 'name = "dev"', 'name = "development"', r"name: must equal the file name 'dev'"),
     ("dev", "[storage]\n", "[storage]\ndeny_insecure_transport = false\n", r"storage\.deny_insecure_transport: only"),
+    ("dev", "[storage]\n", "[storage]\nrestrict_data_to_vpc = false\n", r"storage\.restrict_data_to_vpc: only"),
+    ("prod", "[rds]\n", "[rds]\nenforce_parameters = false\n", r"rds\.enforce_parameters: only the emulator"),
+    ("dev", "[rds]\n", "[rds]\nperformance_insights_retention_days = 10\n", r"rds\.performance_insights_retention"),
+    (
+        "dev",
+        "[storage]\n",
+        '[storage]\noutside_vpc_role_arns = ["admin"]\n',
+        r"storage\.outside_vpc_role_arns\.0: String should match",
+    ),
     ("dev", "max_allocated_storage_gib = 50", "max_allocated_storage_gib = 19", r"rds\.max_allocated_storage_gib"),
     ("prod", "multi_az = true", "multi_az = false", r"rds\.multi_az: production requires Multi-AZ"),
     (

@@ -1,0 +1,36 @@
+"""Later layers read earlier layers' outputs through `terraform_remote_state` from the env's state bucket."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def stack_json(full_synth: Path, name: str) -> dict[str, Any]:
+    return dict(json.loads((full_synth / "stacks" / name / "cdk.tf.json").read_text()))
+
+
+def test_data_layer_reads_the_foundation_outputs_from_the_prod_state_bucket(full_synth: Path) -> None:
+    data = stack_json(full_synth, "data-prod")
+    remote = data["data"]["terraform_remote_state"]["cross-stack-reference-input-foundation-prod"]
+    assert remote["config"]["bucket"] == "cc-prod-tfstate-333333333333"
+    assert remote["config"]["key"] == "prod/foundation-prod.tfstate"
+    assert "endpoints" not in remote["config"]
+    (subnet_group,) = data["resource"]["aws_db_subnet_group"].values()
+    assert all(s.startswith("${data.terraform_remote_state.cross-stack") for s in subnet_group["subnet_ids"])
+
+
+def test_on_the_emulator_remote_state_is_read_from_the_emulator_too(full_synth: Path) -> None:
+    security = stack_json(full_synth, "security-local")
+    for remote in security["data"]["terraform_remote_state"].values():
+        assert remote["config"]["endpoints"] == {"s3": "http://127.0.0.1:4566", "sts": "http://127.0.0.1:4566"}
+        assert remote["config"]["use_path_style"] is True
+
+
+def test_layers_only_read_from_earlier_layers(full_synth: Path) -> None:
+    order = ["foundation", "data", "security", "integration", "application"]
+    for index, layer in enumerate(order):
+        remote = stack_json(full_synth, f"{layer}-prod").get("data", {}).get("terraform_remote_state", {})
+        sources = {name.removeprefix("cross-stack-reference-input-").removesuffix("-prod") for name in remote}
+        assert sources <= set(order[:index]), f"{layer} reads from {sources}"
