@@ -87,7 +87,7 @@ BROKEN_FILES = [
         "dev",
         "[storage]\n",
         '[storage]\noutside_vpc_role_arns = ["admin"]\n',
-        r"storage\.outside_vpc_role_arns\.0: String should match",
+        r"storage\.outside_vpc_role_arns\[0\]: String should match",
     ),
     ("dev", "max_allocated_storage_gib = 50", "max_allocated_storage_gib = 19", r"rds\.max_allocated_storage_gib"),
     ("prod", "multi_az = true", "multi_az = false", r"rds\.multi_az: production requires Multi-AZ"),
