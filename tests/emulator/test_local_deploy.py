@@ -103,6 +103,72 @@ def test_state_lives_in_the_env_bucket_one_object_per_stack(deployment: LocalDep
     assert deployment.outputs["bootstrap-local"]["state_bucket_name"] == bucket
 
 
+def test_data_buckets_are_encrypted_versioned_private_and_logged(deployment: LocalDeployment) -> None:
+    s3 = deployment.client("s3")
+    outputs = deployment.outputs["foundation-local"]
+    log_bucket = "cc-local-access-logs-123456789012"
+    for purpose in ("recordings", "voicemail", "exports", "screen_recordings", "command_center"):
+        bucket = outputs[f"{purpose}_bucket"]
+        assert bucket == f"cc-local-{purpose.replace('_', '-')}-123456789012"
+        rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(block.values())
+        logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+        assert (logging["TargetBucket"], logging["TargetPrefix"]) == (log_bucket, f"{bucket}/")
+        rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        assert {r["ID"] for r in rules} == {"expire-noncurrent-versions", "retention"}
+
+
+def test_database_is_private_encrypted_and_uses_a_managed_secret(deployment: LocalDeployment) -> None:
+    (db,) = deployment.client("rds").describe_db_instances(DBInstanceIdentifier="cc-local-postgres")["DBInstances"]
+    assert (db["Engine"], db["EngineVersion"]) == ("postgres", "16.4")
+    assert db["StorageEncrypted"] is True and db["PubliclyAccessible"] is False
+    assert db["IAMDatabaseAuthenticationEnabled"] is True
+    assert db["MasterUserSecret"]["SecretArn"] == deployment.outputs["data-local"]["database_secret_arn"]
+    (group,) = db["VpcSecurityGroups"]
+    ec2 = deployment.client("ec2")
+    (rds_sg,) = ec2.describe_security_groups(GroupIds=[group["VpcSecurityGroupId"]])["SecurityGroups"]
+    (lambda_sg,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["cc-local-lambda"]}])[
+        "SecurityGroups"
+    ]
+    (ingress,) = rds_sg["IpPermissions"]
+    assert ingress["FromPort"] == 5432 and not ingress["IpRanges"]
+    assert [pair["GroupId"] for pair in ingress["UserIdGroupPairs"]] == [lambda_sg["GroupId"]]
+
+
+def test_queue_experience_table_is_on_demand_encrypted_and_recoverable(deployment: LocalDeployment) -> None:
+    dynamodb = deployment.client("dynamodb")
+    table = dynamodb.describe_table(TableName="cc-local-queue-experience")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSEDescription"]["SSEType"] == "KMS"
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {"by-contact", "by-status"}
+    backups = dynamodb.describe_continuous_backups(TableName="cc-local-queue-experience")
+    assert backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == (
+        "ENABLED"
+    )
+    ttl = dynamodb.describe_time_to_live(TableName="cc-local-queue-experience")["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires_at"
+
+
+def test_function_roles_and_vpc_endpoints_exist(deployment: LocalDeployment) -> None:
+    iam = deployment.client("iam")
+    roles = deployment.outputs["security-local"]["function_role_arns"]
+    assert len(roles) == 8
+    for arn in roles.values():
+        name = arn.rsplit("/", 1)[1]
+        assert iam.get_role_policy(RoleName=name, PolicyName="least-privilege")["PolicyDocument"]["Statement"]
+    vpc_id = deployment.outputs["foundation-local"]["vpc_id"]
+    endpoints = deployment.client("ec2").describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    services = {e["ServiceName"].rsplit(".", 1)[1]: e for e in endpoints["VpcEndpoints"]}
+    assert {"s3", "dynamodb", "execute-api", "secretsmanager", "lambda", "kinesis-streams", "sts", "logs"} <= set(
+        services
+    )
+    assert services["s3"]["VpcEndpointType"] == "Gateway"
+    assert services["logs"]["PrivateDnsEnabled"] is True
+
+
 def test_a_second_plan_shows_no_changes(deployment: LocalDeployment) -> None:
     for name in deployment.outputs:
         code, text = plan_exit_code(deployment.outdir / "stacks" / name)
