@@ -120,7 +120,6 @@ def rds_monitoring_role(scope: Construct, config: EnvConfig) -> ServiceRole:
 class DataAccess:
     """ARNs of what the functions work on, from the foundation and data layers."""
 
-    recordings_bucket_arn: str
     voicemail_bucket_arn: str
     exports_bucket_arn: str
     command_center_bucket_arn: str

@@ -172,8 +172,7 @@ class StorageSite(Construct):
         self.buckets: dict[DataBucket, SecureBucket] = {}
         for data in DataBucket:
             name = bucket_name(config, f"{data.value}{name_suffix}")
-            access = vpc_only_access(config, data) if vpc_id is not None else None
-            arn = f"arn:{config.partition}:s3:::{name}"
+            fence = self._vpc_fence(config, data, name, vpc_id)
             self.buckets[data] = SecureBucket(
                 self,
                 data.value,
@@ -186,10 +185,18 @@ class StorageSite(Construct):
                     force_destroy=storage.force_destroy,
                     prevent_destroy=protect,
                     deny_insecure_transport=storage.deny_insecure_transport,
-                    extra_policy_statements=[deny_outside_vpc(arn, vpc_id, access)] if access and vpc_id else [],
+                    extra_policy_statements=[fence] if fence else [],
                     provider=provider,
                 ),
             )
+
+    @staticmethod
+    def _vpc_fence(config: EnvConfig, data: DataBucket, name: str, vpc_id: str | None) -> Statement | None:
+        """The VPC-only deny for this bucket, or None (no VPC given: DR replicas; or not a VPC-only bucket)."""
+        access = vpc_only_access(config, data) if vpc_id is not None else None
+        if access is None or vpc_id is None:
+            return None
+        return deny_outside_vpc(f"arn:{config.partition}:s3:::{name}", vpc_id, access)
 
 
 def access_log_delivery_statement(config: EnvConfig, log_bucket_name: str) -> Statement:

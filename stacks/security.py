@@ -56,7 +56,6 @@ class SecurityStack(LayerStack):
         storage = foundation.storage
         instance = data.database.instance
         access = DataAccess(
-            recordings_bucket_arn=storage.recordings.bucket.arn,
             voicemail_bucket_arn=storage.voicemail.bucket.arn,
             exports_bucket_arn=storage.exports.bucket.arn,
             command_center_bucket_arn=storage.command_center.bucket.arn,
