@@ -7,6 +7,10 @@ one customer-managed key, TLS-only) that log access to one access-log bucket. Bu
 the platform's code in the VPC and Amazon Connect read also deny object access from anywhere
 else. With ``storage.cross_region_replication_region`` set, every data bucket replicates to a
 twin in that region (architecture: Disaster Recovery, "S3: Cross-region replication option").
+
+The storage key's policy needs no statement for Amazon Connect: associating the key with an
+instance's storage config creates a KMS grant for that instance's service-linked role, with the
+deployer's ``kms:CreateGrant`` permission (Amazon Connect admin guide, "Key management").
 """
 
 from __future__ import annotations
