@@ -192,6 +192,8 @@ class MonitoringConfig(_Section):
 
     alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     log_retention_days: int = 365
+    # Alarm when PostgreSQL holds more connections than this (size it below the instance's max_connections).
+    database_connections_threshold: int = Field(default=80, ge=1)
 
 
 class EmulatorConfig(_Section):

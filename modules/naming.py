@@ -64,6 +64,14 @@ def stream_arn(config: EnvConfig, stream: Stream) -> str:
     return f"arn:{config.partition}:kinesis:{config.region}:{config.account_id}:stream/{stream_name(config, stream)}"
 
 
+API_STAGE = "v1"
+
+
+def api_name(config: EnvConfig) -> str:
+    """The private REST API's name; CloudWatch alarms address the API by it (ApiName dimension)."""
+    return config.resource_name("api")
+
+
 def connect_service_role_arn_pattern(config: EnvConfig) -> str:
     """Amazon Connect reads and writes recordings with this service-linked role (name has a suffix)."""
     return (

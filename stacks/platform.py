@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from envs import EnvConfig
+from stacks.application import ApplicationStack
 from stacks.base import LayerStack
 from stacks.bootstrap import BootstrapStack
 from stacks.data import DataStack
 from stacks.foundation import FoundationStack
-from stacks.layers import Layer
+from stacks.integration import IntegrationStack
 from stacks.security import SecurityStack
 
 
@@ -23,8 +24,8 @@ class EnvironmentStacks:
     foundation: FoundationStack
     data: DataStack
     security: SecurityStack
-    integration: LayerStack
-    application: LayerStack
+    integration: IntegrationStack
+    application: ApplicationStack
 
     @property
     def layers(self) -> tuple[LayerStack, ...]:
@@ -32,17 +33,18 @@ class EnvironmentStacks:
 
 
 def add_environment(scope: Construct, config: EnvConfig) -> EnvironmentStacks:
-    """Add every stack of ``config`` to ``scope`` (an App); integration and application are still
-    shells that hold only provider and backend, to be filled by the integration layer work."""
+    """Add every stack of ``config`` to ``scope`` (an App). Integration holds the streams and the
+    application layer the monitoring; functions, API, Connect and schedules come next."""
     foundation = FoundationStack(scope, config)
     data = DataStack(scope, config, foundation)
+    security = SecurityStack(scope, config, foundation, data)
     stacks = EnvironmentStacks(
         bootstrap=BootstrapStack(scope, config),
         foundation=foundation,
         data=data,
-        security=SecurityStack(scope, config, foundation, data),
-        integration=LayerStack(scope, Layer.INTEGRATION, config),
-        application=LayerStack(scope, Layer.APPLICATION, config),
+        security=security,
+        integration=IntegrationStack(scope, config, foundation, security),
+        application=ApplicationStack(scope, config),
     )
     for earlier, later in zip(stacks.layers, stacks.layers[1:], strict=False):
         later.add_dependency(earlier)

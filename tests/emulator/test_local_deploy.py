@@ -169,6 +169,22 @@ def test_function_roles_and_vpc_endpoints_exist(deployment: LocalDeployment) -> 
     assert services["logs"]["PrivateDnsEnabled"] is True
 
 
+def test_streams_are_encrypted_and_ctrs_are_exported_to_the_exports_bucket(deployment: LocalDeployment) -> None:
+    kinesis = deployment.client("kinesis")
+    outputs = deployment.outputs["integration-local"]
+    for stream in ("queue_experience", "ctr", "agent_events"):
+        name = outputs[f"{stream}_stream"]
+        summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+        assert summary["EncryptionType"] == "KMS"
+        assert summary["RetentionPeriodHours"] == deployment.config.kinesis.retention_hours
+    firehose = deployment.client("firehose")
+    description = firehose.describe_delivery_stream(DeliveryStreamName=outputs["ctr_export_delivery_stream"])
+    (destination,) = description["DeliveryStreamDescription"]["Destinations"]
+    s3 = destination["ExtendedS3DestinationDescription"]
+    assert s3["BucketARN"] == "arn:aws:s3:::cc-local-exports-123456789012"
+    assert s3["CompressionFormat"] == "GZIP"
+
+
 def test_a_second_plan_shows_no_changes(deployment: LocalDeployment) -> None:
     for name in deployment.outputs:
         code, text = plan_exit_code(deployment.outdir / "stacks" / name)

@@ -1,0 +1,260 @@
+"""Monitoring and Observability of the architecture: alarms on what breaks a contact center, one
+encrypted SNS topic they notify, and one dashboard per environment.
+
+Alarms address metrics by the names the other layers derive from the env config (functions,
+streams, table, database, API), so they exist from the first deploy and do not wait for traffic
+(``treat_missing_data = notBreaching``: no data means nothing failed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.dynamodb import table_name
+from modules.iam import firehose_delivery_stream_name
+from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
+from modules.naming import API_STAGE, Function, Stream, api_name, function_name, stream_name
+from modules.rds import database_identifier
+
+FIVE_MINUTES = 300
+# Consumers of these streams fall behind when the iterator age grows (post-call reads CTRs).
+CONSUMED_STREAMS = (Stream.CTR, Stream.AGENT_EVENTS)
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One alarm: a metric, how to aggregate it, and when it is bad."""
+
+    name: str
+    description: str
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, str]
+    threshold: float
+    comparison: str = "GreaterThanOrEqualToThreshold"
+    statistic: str | None = "Sum"
+    extended_statistic: str | None = None
+    period: int = FIVE_MINUTES
+    evaluation_periods: int = 1
+
+
+def function_alarms(config: EnvConfig) -> list[AlarmSpec]:
+    timeout_ms = config.lambdas.timeout_seconds * 1000
+    specs = []
+    for function in Function:
+        dimensions = {"FunctionName": function_name(config, function)}
+        specs += [
+            AlarmSpec(f"{function.value}-errors", "invocations failed", "AWS/Lambda", "Errors", dimensions, 1),
+            AlarmSpec(f"{function.value}-throttles", "invocations throttled", "AWS/Lambda", "Throttles", dimensions, 1),
+            AlarmSpec(
+                f"{function.value}-duration",
+                "p95 duration above 80% of the timeout",
+                "AWS/Lambda",
+                "Duration",
+                dimensions,
+                0.8 * timeout_ms,
+                statistic=None,
+                extended_statistic="p95",
+            ),
+        ]
+    return specs
+
+
+def api_alarms(config: EnvConfig) -> list[AlarmSpec]:
+    dimensions = {"ApiName": api_name(config), "Stage": API_STAGE}
+    return [
+        AlarmSpec("api-5xx", "API answered with server errors", "AWS/ApiGateway", "5XXError", dimensions, 5),
+        AlarmSpec(
+            "api-latency",
+            "API p95 latency above 2 s",
+            "AWS/ApiGateway",
+            "Latency",
+            dimensions,
+            2000,
+            comparison="GreaterThanThreshold",
+            statistic=None,
+            extended_statistic="p95",
+        ),
+    ]
+
+
+def database_alarms(config: EnvConfig) -> list[AlarmSpec]:
+    dimensions = {"DBInstanceIdentifier": database_identifier(config)}
+    free_storage_floor = 0.1 * config.rds.allocated_storage_gib * 1024**3
+    return [
+        AlarmSpec(
+            "rds-cpu",
+            "CPU above 80% for 15 minutes",
+            "AWS/RDS",
+            "CPUUtilization",
+            dimensions,
+            80,
+            statistic="Average",
+            evaluation_periods=3,
+        ),
+        AlarmSpec(
+            "rds-free-storage",
+            "less than 10% of the allocated storage free",
+            "AWS/RDS",
+            "FreeStorageSpace",
+            dimensions,
+            free_storage_floor,
+            comparison="LessThanThreshold",
+            statistic="Minimum",
+        ),
+        AlarmSpec(
+            "rds-connections",
+            "connections near the instance limit",
+            "AWS/RDS",
+            "DatabaseConnections",
+            dimensions,
+            config.monitoring.database_connections_threshold,
+            statistic="Maximum",
+        ),
+    ]
+
+
+def stream_alarms(config: EnvConfig) -> list[AlarmSpec]:
+    specs = [
+        AlarmSpec(
+            f"{stream.value}-iterator-age",
+            "consumers more than a minute behind",
+            "AWS/Kinesis",
+            "GetRecords.IteratorAgeMilliseconds",
+            {"StreamName": stream_name(config, stream)},
+            60_000,
+            statistic="Maximum",
+        )
+        for stream in CONSUMED_STREAMS
+    ]
+    specs.append(
+        AlarmSpec(
+            "ctr-export-freshness",
+            "contact records wait in Firehose longer than twice its buffer",
+            "AWS/Firehose",
+            "DeliveryToS3.DataFreshness",
+            {"DeliveryStreamName": firehose_delivery_stream_name(config)},
+            2 * max(config.kinesis.firehose_buffer_seconds, 60),
+            statistic="Maximum",
+        )
+    )
+    return specs
+
+
+def table_alarms(config: EnvConfig) -> list[AlarmSpec]:
+    dimensions = {"TableName": table_name(config)}
+    return [
+        AlarmSpec(f"dynamodb-{kind}-throttles", f"{kind} requests throttled", "AWS/DynamoDB", metric, dimensions, 1)
+        for kind, metric in (("read", "ReadThrottleEvents"), ("write", "WriteThrottleEvents"))
+    ]
+
+
+def all_alarms(config: EnvConfig) -> list[AlarmSpec]:
+    return [
+        *function_alarms(config),
+        *api_alarms(config),
+        *database_alarms(config),
+        *stream_alarms(config),
+        *table_alarms(config),
+    ]
+
+
+class Monitoring(Construct):
+    """Exposes ``topic`` (alarm notifications), ``alarms`` (name -> alarm) and ``dashboard``."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig) -> None:
+        super().__init__(scope, construct_id)
+        key = EncryptionKey(
+            self,
+            "alarm-key",
+            config,
+            EncryptionKeyProps(
+                purpose="alarms",
+                description=f"Encrypts the alarm topic of {config.name}",
+                # CloudWatch publishes alarm notifications into the encrypted topic.
+                grants=[
+                    KeyGrant(
+                        service="cloudwatch.amazonaws.com",
+                        condition={"StringEquals": {"aws:SourceAccount": config.account_id}},
+                    )
+                ],
+            ),
+        )
+        self.topic = SnsTopic(self, "topic", name=config.resource_name("alarms"), kms_master_key_id=key.key.arn)
+        if config.monitoring.alarm_email:
+            SnsTopicSubscription(
+                self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=config.monitoring.alarm_email
+            )
+        self.alarms = {spec.name: self._alarm(config, spec) for spec in all_alarms(config)}
+        self.dashboard = CloudwatchDashboard(
+            self, "dashboard", dashboard_name=config.resource_name("overview"), dashboard_body=dashboard_body(config)
+        )
+
+    def _alarm(self, config: EnvConfig, spec: AlarmSpec) -> CloudwatchMetricAlarm:
+        return CloudwatchMetricAlarm(
+            self,
+            f"alarm-{spec.name}",
+            alarm_name=config.resource_name(spec.name),
+            alarm_description=f"{config.name}: {spec.description}",
+            namespace=spec.namespace,
+            metric_name=spec.metric,
+            dimensions=dict(spec.dimensions),
+            statistic=spec.statistic,
+            extended_statistic=spec.extended_statistic,
+            period=spec.period,
+            evaluation_periods=spec.evaluation_periods,
+            threshold=spec.threshold,
+            comparison_operator=spec.comparison,
+            treat_missing_data="notBreaching",
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+        )
+
+
+def dashboard_body(config: EnvConfig) -> str:
+    """One row per concern: functions, API, database, streams, table."""
+
+    def widget(title: str, metrics: list[list[Any]], y: int, stat: str = "Sum") -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "x": 0,
+            "y": y,
+            "width": 24,
+            "height": 6,
+            "properties": {"title": title, "region": config.region, "stat": stat, "period": 300, "metrics": metrics},
+        }
+
+    functions = [["AWS/Lambda", "Errors", "FunctionName", function_name(config, f)] for f in Function]
+    api = [
+        ["AWS/ApiGateway", metric, "ApiName", api_name(config), "Stage", API_STAGE]
+        for metric in ("Count", "4XXError", "5XXError")
+    ]
+    database = [
+        ["AWS/RDS", metric, "DBInstanceIdentifier", database_identifier(config)]
+        for metric in ("CPUUtilization", "DatabaseConnections")
+    ]
+    streams = [
+        ["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", stream_name(config, s)] for s in Stream
+    ]
+    table = [
+        ["AWS/DynamoDB", metric, "TableName", table_name(config)]
+        for metric in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits", "ThrottledRequests")
+    ]
+    widgets = [
+        widget("Lambda errors", functions, 0),
+        widget("Private API", api, 6),
+        widget("PostgreSQL", database, 12, stat="Average"),
+        widget("Stream consumer lag (ms)", streams, 18, stat="Maximum"),
+        widget("Queue-experience table", table, 24),
+    ]
+    return json.dumps({"widgets": widgets}, sort_keys=True)
