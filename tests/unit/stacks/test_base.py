@@ -75,3 +75,11 @@ def test_local_points_provider_and_backend_at_the_emulator(
         backend = synthesized["terraform"]["backend"]["s3"]
         assert backend["endpoints"] == {"s3": url, "sts": url}
         assert backend["use_path_style"] is True
+
+
+def test_tag_drift_the_emulator_causes_is_ignored_on_the_emulator_only(
+    platform: dict[str, Any], synth: SynthFn
+) -> None:
+    for env, expected in (("local", {"ignore_changes": ["tags", "tags_all"]}), ("prod", None)):
+        streams = synth(platform[env].integration)["resource"]["aws_kinesis_stream"].values()
+        assert [stream.get("lifecycle") for stream in streams] == [expected] * 3, env
