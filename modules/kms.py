@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.naming import log_group_arn_pattern
 from modules.policy import Statement, policy_document
 
 # What a service needs to use a key for envelope encryption; no key administration.
@@ -44,6 +45,14 @@ class EncryptionKeyProps:
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
             raise ValueError(f"deletion_window_days must be 7-30, got {self.deletion_window_days}")
+
+
+def log_groups_grant(config: EnvConfig, name_prefix: str) -> KeyGrant:
+    """CloudWatch Logs may use the key, but only for log groups whose name starts with ``name_prefix``."""
+    return KeyGrant(
+        service=f"logs.{config.region}.amazonaws.com",
+        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn_pattern(config, name_prefix)}},
+    )
 
 
 class EncryptionKey(Construct):

@@ -44,7 +44,7 @@ from modules.secure_bucket import (
     SecureBucket,
     SecureBucketProps,
     Transition,
-    access_log_delivery,
+    access_log_bucket,
 )
 
 # Object-level actions that carry customer data; bucket configuration stays manageable by Terraform.
@@ -157,21 +157,14 @@ class StorageSite(Construct):
                 provider=provider,
             ),
         )
-        log_bucket_name = bucket_name(config, f"access-logs{name_suffix}")
-        self.access_logs = SecureBucket(
+        self.access_logs = access_log_bucket(
             self,
             "access-logs",
-            SecureBucketProps(
-                bucket_name=log_bucket_name,
-                kms_key=None,  # server access logging cannot deliver to SSE-KMS buckets
-                retention=Retention(expiration_days=storage.access_logs_expiration_days),
-                noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
-                force_destroy=storage.force_destroy,
-                prevent_destroy=protect,
-                deny_insecure_transport=storage.deny_insecure_transport,
-                extra_policy_statements=[access_log_delivery_statement(config, log_bucket_name)],
-                provider=provider,
-            ),
+            config,
+            bucket_name=bucket_name(config, f"access-logs{name_suffix}"),
+            # Only this environment's buckets (same name prefix) may log here.
+            source_bucket_pattern=f"arn:{config.partition}:s3:::{config.resource_name()}-*",
+            provider=provider,
         )
         self.buckets: dict[DataBucket, SecureBucket] = {}
         for data in DataBucket:
@@ -201,13 +194,6 @@ class StorageSite(Construct):
         if access is None or vpc_id is None:
             return None
         return deny_outside_vpc(f"arn:{config.partition}:s3:::{name}", vpc_id, access)
-
-
-def access_log_delivery_statement(config: EnvConfig, log_bucket_name: str) -> Statement:
-    """Only this environment's buckets (same name prefix) may log into its access-log bucket."""
-    log_bucket_arn = f"arn:{config.partition}:s3:::{log_bucket_name}"
-    source_pattern = f"arn:{config.partition}:s3:::{config.resource_name()}-*"
-    return access_log_delivery(log_bucket_arn, config.account_id, source_pattern)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
+from envs import EnvConfig
 from modules.policy import Statement, policy_document
 
 
@@ -253,4 +254,39 @@ def access_log_delivery(log_bucket_arn: str, account_id: str, source_bucket_patt
             "StringEquals": {"aws:SourceAccount": account_id},
             "ArnLike": {"aws:SourceArn": source_bucket_pattern},
         },
+    )
+
+
+def access_log_bucket(
+    scope: Construct,
+    construct_id: str,
+    config: EnvConfig,
+    *,
+    bucket_name: str,
+    source_bucket_pattern: str,
+    provider: TerraformProvider | None = None,
+) -> SecureBucket:
+    """A bucket for S3 server access logs of the buckets matching ``source_bucket_pattern``.
+
+    SSE-S3, not KMS: server access logging cannot deliver to a bucket with SSE-KMS default encryption.
+    """
+    storage = config.storage
+    return SecureBucket(
+        scope,
+        construct_id,
+        SecureBucketProps(
+            bucket_name=bucket_name,
+            kms_key=None,
+            retention=Retention(expiration_days=storage.access_logs_expiration_days),
+            noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
+            force_destroy=storage.force_destroy,
+            prevent_destroy=not storage.force_destroy,
+            deny_insecure_transport=storage.deny_insecure_transport,
+            extra_policy_statements=[
+                access_log_delivery(
+                    f"arn:{config.partition}:s3:::{bucket_name}", config.account_id, source_bucket_pattern
+                )
+            ],
+            provider=provider,
+        ),
     )

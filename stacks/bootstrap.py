@@ -11,7 +11,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.kms import EncryptionKey, EncryptionKeyProps
-from modules.secure_bucket import AccessLogTarget, Retention, SecureBucket, SecureBucketProps, access_log_delivery
+from modules.secure_bucket import AccessLogTarget, SecureBucket, SecureBucketProps, access_log_bucket
 from stacks.base import REQUIRED_TERRAFORM_VERSION, add_aws_provider
 
 BOOTSTRAP_LAYER = "bootstrap"
@@ -39,25 +39,12 @@ class BootstrapStack(TerraformStack):
             EncryptionKeyProps(purpose="tfstate", description=f"Encrypts the Terraform state of {config.name}"),
         )
         # Who read or wrote state, and when: server access logs of the state bucket.
-        log_bucket_name = f"{config.state_bucket}-logs"
-        self.access_logs = SecureBucket(
+        self.access_logs = access_log_bucket(
             self,
             "access-logs",
-            SecureBucketProps(
-                bucket_name=log_bucket_name,
-                kms_key=None,  # server access logging cannot deliver to SSE-KMS buckets
-                retention=Retention(expiration_days=config.storage.access_logs_expiration_days),
-                force_destroy=config.storage.force_destroy,
-                prevent_destroy=not config.storage.force_destroy,
-                deny_insecure_transport=config.storage.deny_insecure_transport,
-                extra_policy_statements=[
-                    access_log_delivery(
-                        f"arn:{config.partition}:s3:::{log_bucket_name}",
-                        config.account_id,
-                        f"arn:{config.partition}:s3:::{config.state_bucket}",
-                    )
-                ],
-            ),
+            config,
+            bucket_name=f"{config.state_bucket}-logs",
+            source_bucket_pattern=f"arn:{config.partition}:s3:::{config.state_bucket}",
         )
         self.state_bucket = SecureBucket(
             self,

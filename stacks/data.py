@@ -7,8 +7,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.dynamodb import QueueExperienceTable, QueueExperienceTableProps
-from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
-from modules.naming import log_group_arn_pattern
+from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.rds import Database, DatabaseProps, database_identifier
 from stacks.base import LayerStack
 from stacks.foundation import FoundationStack
@@ -21,7 +20,6 @@ class DataStack(LayerStack):
     def __init__(self, scope: Construct, config: EnvConfig, foundation: FoundationStack) -> None:
         super().__init__(scope, Layer.DATA, config)
         network = foundation.network
-        database_logs = log_group_arn_pattern(config, f"/aws/rds/instance/{database_identifier(config)}/")
         self.key = EncryptionKey(
             self,
             "data-key",
@@ -29,12 +27,7 @@ class DataStack(LayerStack):
             EncryptionKeyProps(
                 purpose="data",
                 description=f"Encrypts the database, its secret, Performance Insights and the table of {config.name}",
-                grants=[
-                    KeyGrant(
-                        service=f"logs.{config.region}.amazonaws.com",
-                        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": database_logs}},
-                    )
-                ],
+                grants=[log_groups_grant(config, f"/aws/rds/instance/{database_identifier(config)}/")],
             ),
         )
         self.database = Database(

@@ -7,8 +7,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.kinesis import Streams, StreamsProps
-from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
-from modules.naming import log_group_arn_pattern
+from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from stacks.base import LayerStack
 from stacks.foundation import FoundationStack
 from stacks.layers import Layer
@@ -22,7 +21,6 @@ class IntegrationStack(LayerStack):
         self, scope: Construct, config: EnvConfig, foundation: FoundationStack, security: SecurityStack
     ) -> None:
         super().__init__(scope, Layer.INTEGRATION, config)
-        firehose_logs = log_group_arn_pattern(config, f"/aws/kinesisfirehose/{config.resource_name()}-")
         self.stream_key = EncryptionKey(
             self,
             "stream-key",
@@ -30,12 +28,7 @@ class IntegrationStack(LayerStack):
             EncryptionKeyProps(
                 purpose="streams",
                 description=f"Encrypts the Kinesis streams and delivery logs of {config.name}",
-                grants=[
-                    KeyGrant(
-                        service=f"logs.{config.region}.amazonaws.com",
-                        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": firehose_logs}},
-                    )
-                ],
+                grants=[log_groups_grant(config, f"/aws/kinesisfirehose/{config.resource_name()}-")],
             ),
         )
         storage = foundation.storage

@@ -9,8 +9,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import DataAccess, FunctionRoles, FunctionRolesProps, firehose_role
-from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
-from modules.naming import log_group_arn_pattern
+from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 from stacks.base import LayerStack
 from stacks.data import DataStack
@@ -23,7 +22,6 @@ class SecurityStack(LayerStack):
 
     def __init__(self, scope: Construct, config: EnvConfig, foundation: FoundationStack, data: DataStack) -> None:
         super().__init__(scope, Layer.SECURITY, config)
-        function_logs = log_group_arn_pattern(config, f"/aws/lambda/{config.resource_name()}-")
         self.logs_key = EncryptionKey(
             self,
             "function-logs-key",
@@ -31,12 +29,7 @@ class SecurityStack(LayerStack):
             EncryptionKeyProps(
                 purpose="function-logs",
                 description=f"Encrypts the Lambda log groups of {config.name}",
-                grants=[
-                    KeyGrant(
-                        service=f"logs.{config.region}.amazonaws.com",
-                        condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": function_logs}},
-                    )
-                ],
+                grants=[log_groups_grant(config, f"/aws/lambda/{config.resource_name()}-")],
             ),
         )
         self.secrets_key = EncryptionKey(
