@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
     S3BucketReplicationConfigurationA,
@@ -35,9 +33,10 @@ from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.iam import ServiceRole, service_role
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.naming import Function, connect_service_role_arn_pattern, function_role_arn, role_arn
-from modules.policy import Statement, policy_document, service_trust_policy
+from modules.policy import Statement
 from modules.secure_bucket import (
     AccessLogTarget,
     Retention,
@@ -206,8 +205,8 @@ class StorageProps:
 
 class Storage(Construct):
     """Exposes ``key`` (storage KMS key), ``access_logs``, one attribute per data bucket
-    (``recordings``, ``voicemail``, ``exports``, ``screen_recordings``, ``command_center``) and
-    ``replica`` (the DR site, or None)."""
+    (``recordings``, ``voicemail``, ``exports``, ``screen_recordings``, ``command_center``),
+    ``replica`` (the DR site) and ``replication_role``, both None without replication."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: StorageProps) -> None:
         super().__init__(scope, construct_id)
@@ -221,6 +220,7 @@ class Storage(Construct):
         self.screen_recordings = primary.buckets[DataBucket.SCREEN_RECORDINGS]
         self.command_center = primary.buckets[DataBucket.COMMAND_CENTER]
         self.replica: StorageSite | None = None
+        self.replication_role: ServiceRole | None = None
         if config.storage.cross_region_replication_region is not None:
             if props.replica_provider is None:
                 raise ValueError("storage.cross_region_replication_region is set but no replica provider was given")
@@ -228,23 +228,16 @@ class Storage(Construct):
             self._replicate(config, primary, self.replica)
 
     def _replicate(self, config: EnvConfig, primary: StorageSite, replica: StorageSite) -> None:
-        role = IamRole(
-            self,
-            "replication-role",
-            name=config.resource_name(REPLICATION_ROLE),
-            description="Lets S3 copy the data buckets to their disaster-recovery twins",
-            assume_role_policy=service_trust_policy(
-                "s3.amazonaws.com", condition={"StringEquals": {"aws:SourceAccount": config.account_id}}
-            ),
-        )
         sources = [primary.buckets[data].bucket.arn for data in DataBucket]
         targets = [replica.buckets[data].bucket.arn for data in DataBucket]
-        IamRolePolicy(
+        self.replication_role = service_role(
             self,
-            "replication-policy",
-            role=role.id,
-            name="replicate-data-buckets",
-            policy=policy_document(
+            "replication-role",
+            config,
+            name=config.resource_name(REPLICATION_ROLE),
+            service="s3.amazonaws.com",
+            description="Lets S3 copy the data buckets to their disaster-recovery twins",
+            statements=[
                 Statement(actions=["s3:GetReplicationConfiguration", "s3:ListBucket"], resources=sources),
                 Statement(
                     actions=[
@@ -260,8 +253,9 @@ class Storage(Construct):
                 ),
                 Statement(actions=["kms:Decrypt"], resources=[primary.key.key.arn]),
                 Statement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[replica.key.key.arn]),
-            ),
+            ],
         )
+        role = self.replication_role.role
         for data in DataBucket:
             source = primary.buckets[data]
             S3BucketReplicationConfigurationA(

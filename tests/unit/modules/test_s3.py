@@ -190,11 +190,13 @@ def test_replication_is_off_by_default(
     assert "aws_s3_bucket_replication_configuration" not in foundation[env]["resource"]
 
 
-def test_replication_role_reads_sources_and_writes_only_replicas(foundation: dict[str, dict[str, Any]]) -> None:
-    prod = foundation["prod"]
-    (role_policy,) = [
-        p for p in prod["resource"]["aws_iam_role_policy"].values() if p["name"] == "replicate-data-buckets"
-    ]
-    for statement in policy(role_policy)["Statement"]:
+def test_replication_role_reads_sources_and_writes_only_replicas(
+    platform: dict[str, Any], foundation: dict[str, dict[str, Any]]
+) -> None:
+    replication = storage(platform, "prod").replication_role
+    assert replication is not None
+    trust = policy(body(foundation["prod"], replication.role), "assume_role_policy")["Statement"][0]
+    assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
+    for statement in policy(body(foundation["prod"], replication.policy))["Statement"]:
         assert all("*" not in action for action in statement["Action"])
         assert "*" not in as_list(statement["Resource"])
