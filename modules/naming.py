@@ -80,5 +80,10 @@ def connect_service_role_arn_pattern(config: EnvConfig) -> str:
     )
 
 
+def bucket_arn(config: EnvConfig, name: str) -> str:
+    """ARN of a bucket (or a bucket-name pattern); S3 ARNs carry neither region nor account."""
+    return f"arn:{config.partition}:s3:::{name}"
+
+
 def log_group_arn_pattern(config: EnvConfig, name_prefix: str = "") -> str:
     return f"arn:{config.partition}:logs:{config.region}:{config.account_id}:log-group:{name_prefix}*"

@@ -35,7 +35,7 @@ from constructs import Construct
 from envs import EnvConfig
 from modules.iam import ServiceRole, service_role
 from modules.kms import EncryptionKey, EncryptionKeyProps
-from modules.naming import Function, connect_service_role_arn_pattern, function_role_arn, role_arn
+from modules.naming import Function, bucket_arn, connect_service_role_arn_pattern, function_role_arn, role_arn
 from modules.policy import Statement
 from modules.secure_bucket import (
     AccessLogTarget,
@@ -162,7 +162,7 @@ class StorageSite(Construct):
             config,
             bucket_name=bucket_name(config, f"access-logs{name_suffix}"),
             # Only this environment's buckets (same name prefix) may log here.
-            source_bucket_pattern=f"arn:{config.partition}:s3:::{config.resource_name()}-*",
+            source_bucket_pattern=bucket_arn(config, f"{config.resource_name()}-*"),
             provider=provider,
         )
         self.buckets: dict[DataBucket, SecureBucket] = {}
@@ -192,7 +192,7 @@ class StorageSite(Construct):
         access = vpc_only_access(config, data) if vpc_id is not None else None
         if access is None or vpc_id is None:
             return None
-        return deny_outside_vpc(f"arn:{config.partition}:s3:::{name}", vpc_id, access)
+        return deny_outside_vpc(bucket_arn(config, name), vpc_id, access)
 
 
 @dataclass(frozen=True)

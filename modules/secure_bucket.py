@@ -41,6 +41,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.naming import bucket_arn
 from modules.policy import Statement, policy_document
 
 
@@ -283,9 +284,7 @@ def access_log_bucket(
             prevent_destroy=not storage.force_destroy,
             deny_insecure_transport=storage.deny_insecure_transport,
             extra_policy_statements=[
-                access_log_delivery(
-                    f"arn:{config.partition}:s3:::{bucket_name}", config.account_id, source_bucket_pattern
-                )
+                access_log_delivery(bucket_arn(config, bucket_name), config.account_id, source_bucket_pattern)
             ],
             provider=provider,
         ),

@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.naming import bucket_arn
 from modules.policy import Statement, policy_document
 
 # Services the platform calls from inside the VPC (execute-api: the private REST API itself).
@@ -39,7 +40,7 @@ def gateway_policy(config: EnvConfig, service: str) -> str:
     """Only this environment's buckets / tables are reachable through the gateway endpoint."""
     prefix = config.resource_name()
     if service == "s3":
-        resources = [f"arn:{config.partition}:s3:::{prefix}-*", f"arn:{config.partition}:s3:::{prefix}-*/*"]
+        resources = [bucket_arn(config, f"{prefix}-*"), bucket_arn(config, f"{prefix}-*/*")]
         actions = ["s3:*"]
     else:
         table = f"arn:{config.partition}:dynamodb:{config.region}:{config.account_id}:table/{prefix}-*"

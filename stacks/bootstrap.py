@@ -11,6 +11,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.kms import EncryptionKey, EncryptionKeyProps
+from modules.naming import bucket_arn
 from modules.secure_bucket import AccessLogTarget, SecureBucket, SecureBucketProps, access_log_bucket
 from stacks.base import REQUIRED_TERRAFORM_VERSION, add_aws_provider
 
@@ -44,7 +45,7 @@ class BootstrapStack(TerraformStack):
             "access-logs",
             config,
             bucket_name=f"{config.state_bucket}-logs",
-            source_bucket_pattern=f"arn:{config.partition}:s3:::{config.state_bucket}",
+            source_bucket_pattern=bucket_arn(config, config.state_bucket),
         )
         self.state_bucket = SecureBucket(
             self,
