@@ -213,23 +213,17 @@ class FunctionRoles(Construct):
                 retention_in_days=config.lambdas.log_retention_days,
                 kms_key_id=props.logs_key.arn,
             )
-            role = IamRole(
+            execution = service_role(
                 self,
                 f"{function.value}-role",
+                config,
                 name=function_role_name(config, function),
+                service="lambda.amazonaws.com",
                 description=f"Execution role of the {function.value} function",
-                assume_role_policy=service_trust_policy(
-                    "lambda.amazonaws.com", condition={"StringEquals": {"aws:SourceAccount": config.account_id}}
-                ),
+                statements=[*self._baseline(log_group), *self._data_statements(function)],
             )
-            statements = [*self._baseline(log_group), *self._data_statements(function)]
-            policy = IamRolePolicy(
-                self,
-                f"{function.value}-policy",
-                role=role.id,
-                name="least-privilege",
-                policy=policy_document(*statements),
-            )
+            role, policy = execution.role, execution.policy
+            assert policy is not None  # every function has at least its baseline statements
             self.functions[function] = FunctionIdentity(role=role, policy=policy, log_group=log_group)
 
     def _baseline(self, log_group: CloudwatchLogGroup) -> list[Statement]:
