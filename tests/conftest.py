@@ -15,7 +15,7 @@ from tools.jsii_env import quiet_jsii
 quiet_jsii()
 
 SynthFn = Callable[[Any], dict[str, Any]]
-TEST_LEVELS = ("unit", "validate", "emulator")
+TEST_LEVELS = ("unit", "functions", "validate", "emulator")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

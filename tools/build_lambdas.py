@@ -41,11 +41,16 @@ BUILD = ROOT / "build" / "lambdas"
 LAYER_DIR = "shared"
 RUNTIME = "python3.12"
 # Bumped whenever the zip layout or the rules above change, so old builds are not reused.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
-WHEEL_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+# The python3.12 runtime runs on Amazon Linux 2023 (glibc 2.34): manylinux2014 and manylinux_2_28 wheels
+# both load there (psycopg-binary 3.3, for one, ships only the latter).
+WHEEL_PLATFORMS = {
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+}
 # Never shipped: caches, compiled files, tests and packaging metadata that only tools read.
 EXCLUDED_DIRS = frozenset({"__pycache__", "tests", "test", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".pyi")
@@ -129,8 +134,7 @@ def pip_install(requirements: Path, target: Path, architecture: str) -> None:
         "--no-compile",
         "--target",
         str(target),
-        "--platform",
-        WHEEL_PLATFORMS[architecture],
+        *(argument for platform in WHEEL_PLATFORMS[architecture] for argument in ("--platform", platform)),
         "--implementation",
         "cp",
         "--python-version",

@@ -1,0 +1,208 @@
+"""Fixtures for the handler tests: moto in-process for AWS, a real PostgreSQL server for RDS code.
+
+The server is started once per session from the Debian PostgreSQL binaries (``.ci/run`` installs
+them when absent), with password authentication like RDS. The migrations run once into a template
+database; each test gets a fresh copy of it, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAMBDAS = ROOT / "lambdas"
+# What the Lambda runtime puts on sys.path: the layer's python/ and the function's own folder.
+for folder in sorted(path for path in LAMBDAS.iterdir() if path.is_dir()):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "ContactCenterTests",
+        "POWERTOOLS_SERVICE_NAME": "tests",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+DB_USER, DB_PASSWORD = "cc_admin", "local-only-password"
+TEMPLATE = "cc_template"
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    host: str
+    port: int
+    bin_dir: Path
+
+    def connect(self, dbname: str = "postgres") -> Any:
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host, port=self.port, dbname=dbname, user=DB_USER, password=DB_PASSWORD, autocommit=True
+        )
+
+
+def postgres_bin_dir() -> Path:
+    """The newest installed PostgreSQL server binaries (Debian puts them outside PATH)."""
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        return Path(on_path).parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    if not candidates:
+        pytest.fail("PostgreSQL server binaries not found: install the Debian package `postgresql` (.ci/run does)")
+    return candidates[-1].parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    bin_dir = postgres_bin_dir()
+    # Not under pytest's tmp dir: as root, the server runs as `postgres`, which cannot enter that one.
+    root = Path(tempfile.mkdtemp(prefix="cc-postgres-"))
+    data, password_file = root / "data", root / "pgpass"
+    data.mkdir()
+    password_file.write_text(DB_PASSWORD)
+    as_postgres: list[str] = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:  # initdb refuses to run as root
+        for path in (root, data, password_file):
+            shutil.chown(path, "postgres")
+    subprocess.run(
+        [*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-U", DB_USER, "--auth=scram-sha-256",
+         f"--pwfile={password_file}", "--no-sync", "-E", "UTF8"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(data / "log"), "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = PostgresServer("127.0.0.1", port, bin_dir)
+    try:
+        _create_template(server)
+        yield server
+    finally:
+        subprocess.run(
+            [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _create_template(server: PostgresServer) -> None:
+    from cc_shared import migrations
+
+    with server.connect() as admin:
+        admin.execute(f"CREATE DATABASE {TEMPLATE}")
+    with server.connect(TEMPLATE) as connection:
+        migrations.apply(connection)
+
+
+_database_numbers = itertools.count()
+
+
+@pytest.fixture
+def database(postgres: PostgresServer, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh migrated database; the DB_* settings and the RDS-style secret point the functions at it."""
+    from cc_shared import db
+
+    name = f"cc_test_{next(_database_numbers)}"
+    with postgres.connect() as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    secret = aws.client("secretsmanager").create_secret(
+        Name=f"rds!{name}", SecretString=json.dumps({"username": DB_USER, "password": DB_PASSWORD})
+    )
+    for variable, value in {
+        "DB_HOST": postgres.host,
+        "DB_PORT": str(postgres.port),
+        "DB_NAME": name,
+        "DB_SSLMODE": "disable",
+        "DB_SECRET_ARN": secret["ARN"],
+    }.items():
+        monkeypatch.setenv(variable, value)
+    yield name
+    db.close()
+    with postgres.connect() as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+class Aws:
+    """boto3 clients inside moto's in-process mock."""
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name="us-east-1")
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    from aws_lambda_powertools.utilities import parameters
+    from cc_shared import aws as shared_aws
+    from moto import mock_aws
+
+    with mock_aws():
+        shared_aws.reset()
+        parameters.clear_caches()
+        yield Aws()
+    shared_aws.reset()
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    class Context:
+        function_name = "cc-test-function"
+        function_version = "$LATEST"
+        memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cc-test-function"
+        aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 30_000
+
+    return Context()
+
+
+@pytest.fixture
+def table(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The queue-experience table with the keys and indexes modules/dynamodb.py declares."""
+    name = "cc-test-queue-experience"
+    attributes = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
+    aws.client("dynamodb").create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index, pk, sk in (("by-contact", "gsi1pk", "gsi1sk"), ("by-status", "gsi2pk", "gsi2sk"))
+        ],
+    )
+    monkeypatch.setenv("TABLE_NAME", name)
+    return name
