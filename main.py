@@ -28,8 +28,13 @@ def main() -> int:
         return 2
     quiet_jsii()
     from stacks.app import build_app  # imported here: loading the provider bindings takes ~10 s
+    from tools.build_lambdas import BuildError
 
-    app, _ = build_app(configs)
+    try:
+        app, _ = build_app(configs)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     app.synth()
     return 0
 

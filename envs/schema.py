@@ -157,14 +157,42 @@ class KinesisConfig(_Section):
     firehose_buffer_seconds: int = Field(default=300, ge=0, le=900)
 
 
+class FunctionSizing(_Section):
+    """One function's overrides of the ``[lambdas]`` defaults (``[lambdas.functions.<name>]``)."""
+
+    memory_mb: int | None = Field(default=None, ge=128, le=10240)
+    timeout_seconds: int | None = Field(default=None, ge=1, le=900)
+    reserved_concurrency: int | None = Field(default=None, ge=0)
+
+
+FunctionName = Literal[
+    "core-api",
+    "command-center",
+    "post-call",
+    "voicemail",
+    "queue-experience",
+    "authorizer",
+    "notification",
+    "utilities",
+]
+
+
 class LambdaConfig(_Section):
-    """Defaults for every function; sizes per function come with the Lambda layer."""
+    """Defaults for every function, and per-function sizing under ``[lambdas.functions.<name>]``."""
 
     architecture: Literal["arm64", "x86_64"] = "arm64"
     memory_mb: int = Field(default=512, ge=128, le=10240)
     timeout_seconds: int = Field(default=30, ge=1, le=900)
     log_retention_days: int = 90
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     reserved_concurrency: int | None = Field(default=None, ge=0)
+    functions: dict[FunctionName, FunctionSizing] = Field(default_factory=dict)
+    # post_call also keeps each raw CTR in the exports bucket (Firehose already exports batches).
+    archive_raw_ctr: bool = False
+    # Failed async invocations and stream batches are retried this often before they go to the
+    # function's dead-letter queue, where they stay this many days.
+    async_retry_attempts: int = Field(default=2, ge=0, le=2)
+    dead_letter_retention_days: int = Field(default=14, ge=1, le=14)
 
 
 class ApiConfig(_Section):
@@ -175,6 +203,19 @@ class ApiConfig(_Section):
     access_log_retention_days: int = 365
     cache_enabled: bool = False
     cache_size_gb: Literal["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] = "0.5"
+    # Who issues the tokens the authorizer accepts, and for which audience. Keys come from the
+    # security layer's JWKS secret unless a JWKS URL is given.
+    jwt_issuer: str = Field(pattern=r"^https://\S+$")
+    jwt_audience: str = Field(default="contact-center-api", min_length=1)
+    jwt_jwks_url: str | None = Field(default=None, pattern=r"^https://\S+$")
+    authorizer_cache_seconds: int = Field(default=300, ge=0, le=3600)
+
+
+class NotificationConfig(_Section):
+    """Voicemail (and other platform event) notifications: SES sender and link lifetime."""
+
+    sender_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    presigned_url_seconds: int = Field(default=3600, ge=60, le=43200)
 
 
 class ConnectConfig(_Section):
@@ -185,6 +226,10 @@ class ConnectConfig(_Section):
     outbound_calls: bool = True
     contact_lens: bool = True
     claim_phone_number: bool = False
+    phone_country_code: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    time_zone: str = Field(default="America/New_York", pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")
+    # Standard queues; their ids are also the API's queue ids (``/v1/queues/{queueId}``).
+    queues: tuple[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")], ...] = ("support", "billing")
 
 
 class MonitoringConfig(_Section):
@@ -223,7 +268,8 @@ class EnvConfig(_Section):
     dynamodb: DynamoDbConfig
     kinesis: KinesisConfig = KinesisConfig()
     lambdas: LambdaConfig = LambdaConfig()
-    api: ApiConfig = ApiConfig()
+    api: ApiConfig
+    notifications: NotificationConfig
     connect: ConnectConfig
     monitoring: MonitoringConfig = MonitoringConfig()
     emulator: EmulatorConfig | None = None

@@ -1,5 +1,6 @@
-"""Application layer: what operators and callers touch. Monitoring today; the private API, Amazon
-Connect and the EventBridge schedules join with the application work."""
+"""Application layer: what operators and callers touch. The private API, the platform's
+EventBridge rules and schedules, and the alarms and dashboard. (Amazon Connect has its own stack,
+``connect-<env>``, right after this one.)"""
 
 from __future__ import annotations
 
@@ -7,16 +8,56 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.api_gateway import PrivateApi, PrivateApiProps, invoke_url
+from modules.event_bridge import PLATFORM_RULES, EventRules, EventRulesProps
+from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.monitoring import Monitoring
 from stacks.base import LayerStack
+from stacks.integration import IntegrationStack
 from stacks.layers import Layer
+from stacks.security import SecurityStack
 
 
 class ApplicationStack(LayerStack):
-    """Exposes ``monitoring``."""
+    """Exposes ``api``, ``event_rules`` and ``monitoring``."""
 
-    def __init__(self, scope: Construct, config: EnvConfig) -> None:
+    def __init__(
+        self, scope: Construct, config: EnvConfig, security: SecurityStack, integration: IntegrationStack
+    ) -> None:
         super().__init__(scope, Layer.APPLICATION, config)
+        functions = integration.functions
+        self.logs_key = EncryptionKey(
+            self,
+            "api-logs-key",
+            config,
+            EncryptionKeyProps(
+                purpose="api-logs",
+                description=f"Encrypts the private API's access logs of {config.name}",
+                grants=[log_groups_grant(config, "/aws/apigateway/")],
+            ),
+        )
+        self.api = PrivateApi(
+            self,
+            "api",
+            config,
+            PrivateApiProps(
+                functions=functions.functions,
+                vpc_endpoint_id=security.endpoints.interfaces["execute-api"].id,
+                logs_key_arn=self.logs_key.key.arn,
+            ),
+        )
+        self.event_rules = EventRules(
+            self,
+            "event-rules",
+            config,
+            EventRulesProps(
+                rules=PLATFORM_RULES,
+                functions=functions.functions,
+                dead_letter_queues=functions.dead_letter_queues,
+            ),
+        )
         self.monitoring = Monitoring(self, "monitoring", config)
+        TerraformOutput(self, "api_id", value=self.api.api.id)
+        TerraformOutput(self, "api_invoke_url", value=invoke_url(self.api.api, config))
         TerraformOutput(self, "alarm_topic_arn", value=self.monitoring.topic.arn)
         TerraformOutput(self, "dashboard", value=self.monitoring.dashboard.dashboard_name)

@@ -1,24 +1,40 @@
-"""Integration layer: the data streams and the CTR export (functions join with the Lambda work)."""
+"""Integration layer: the data streams, the CTR export, and the Lambda functions with their layer."""
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
+from cdktf import TerraformOutput, Token
 from constructs import Construct
 
 from envs import EnvConfig
 from modules.kinesis import Streams, StreamsProps
-from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
+from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant, log_groups_grant
+from modules.lambda_ import (
+    DatabaseSettings,
+    Functions,
+    FunctionsProps,
+    LambdaPackages,
+    RuntimeSettings,
+    StreamSource,
+)
+from modules.naming import Stream
 from stacks.base import LayerStack
+from stacks.data import DataStack
 from stacks.foundation import FoundationStack
 from stacks.layers import Layer
 from stacks.security import SecurityStack
 
 
 class IntegrationStack(LayerStack):
-    """Exposes ``stream_key`` and ``streams`` for the application layer."""
+    """Exposes ``stream_key``, ``streams``, ``functions_key`` and ``functions`` for the later layers."""
 
     def __init__(
-        self, scope: Construct, config: EnvConfig, foundation: FoundationStack, security: SecurityStack
+        self,
+        scope: Construct,
+        config: EnvConfig,
+        foundation: FoundationStack,
+        data: DataStack,
+        security: SecurityStack,
+        packages: LambdaPackages,
     ) -> None:
         super().__init__(scope, Layer.INTEGRATION, config)
         self.stream_key = EncryptionKey(
@@ -45,6 +61,63 @@ class IntegrationStack(LayerStack):
                 firehose_role_name=firehose.name,
             ),
         )
+        self.functions_key = EncryptionKey(
+            self,
+            "functions-key",
+            config,
+            EncryptionKeyProps(
+                purpose="functions",
+                description=f"Encrypts the function settings and dead-letter queues of {config.name}",
+                # EventBridge delivers failed events of the application layer's rules to these queues.
+                grants=[KeyGrant(service="events.amazonaws.com")],
+            ),
+        )
+        self.functions = self._functions(config, foundation, data, security, packages)
         for stream, resource in self.streams.streams.items():
             TerraformOutput(self, f"{stream.value.replace('-', '_')}_stream", value=resource.name)
         TerraformOutput(self, "ctr_export_delivery_stream", value=self.streams.ctr_export.name)
+        for function, resource in self.functions.functions.items():
+            TerraformOutput(self, f"{function.value.replace('-', '_')}_function", value=resource.function_name)
+
+    def _functions(
+        self,
+        config: EnvConfig,
+        foundation: FoundationStack,
+        data: DataStack,
+        security: SecurityStack,
+        packages: LambdaPackages,
+    ) -> Functions:
+        storage, instance = foundation.storage, data.database.instance
+        settings = RuntimeSettings(
+            database=DatabaseSettings(
+                host=instance.address,
+                port=Token.as_string(instance.port),
+                name=config.rds.database_name,
+                secret_arn=instance.master_user_secret.get(0).secret_arn,
+            ),
+            table_name=data.queue_experience.table.name,
+            exports_bucket=storage.exports.bucket.bucket,
+            command_center_bucket=storage.command_center.bucket.bucket,
+            queue_experience_stream=self.streams.streams[Stream.QUEUE_EXPERIENCE].name,
+            jwt_secret_arn=security.jwt_secret.arn,
+        )
+        network = foundation.network
+        return Functions(
+            self,
+            "functions",
+            config,
+            FunctionsProps(
+                packages=packages,
+                identities=security.function_roles.functions,
+                settings=settings,
+                subnet_ids=[subnet.id for subnet in network.private_subnets],
+                security_group_id=network.lambda_security_group.id,
+                key=self.functions_key.key,
+                ctr_stream=StreamSource(arn=self.streams.streams[Stream.CTR].arn, key_arn=self.stream_key.key.arn),
+                queue_experience_stream=StreamSource(
+                    arn=self.streams.streams[Stream.QUEUE_EXPERIENCE].arn, key_arn=self.stream_key.key.arn
+                ),
+                voicemail_bucket_id=storage.voicemail.bucket.id,
+                voicemail_bucket_arn=storage.voicemail.bucket.arn,
+            ),
+        )

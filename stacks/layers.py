@@ -14,7 +14,8 @@ class Layer(StrEnum):
     DATA = "data"  # rds, dynamodb
     SECURITY = "security"  # iam, vpc_endpoints
     INTEGRATION = "integration"  # kinesis, lambda
-    APPLICATION = "application"  # api_gateway, connect, event_bridge
+    APPLICATION = "application"  # api_gateway, event_bridge, monitoring
+    CONNECT = "connect"  # connect (the instance, its flows and its metrics schedule)
 
     def stack_name(self, env_name: str) -> str:
         return f"{self.value}-{env_name}"

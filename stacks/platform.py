@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.lambda_ import LambdaPackages
 from stacks.application import ApplicationStack
 from stacks.base import LayerStack
 from stacks.bootstrap import BootstrapStack
+from stacks.connect import ConnectStack
 from stacks.data import DataStack
 from stacks.foundation import FoundationStack
 from stacks.integration import IntegrationStack
@@ -26,25 +28,27 @@ class EnvironmentStacks:
     security: SecurityStack
     integration: IntegrationStack
     application: ApplicationStack
+    connect: ConnectStack
 
     @property
     def layers(self) -> tuple[LayerStack, ...]:
-        return (self.foundation, self.data, self.security, self.integration, self.application)
+        return (self.foundation, self.data, self.security, self.integration, self.application, self.connect)
 
 
-def add_environment(scope: Construct, config: EnvConfig) -> EnvironmentStacks:
-    """Add every stack of ``config`` to ``scope`` (an App). Integration holds the streams and the
-    application layer the monitoring; functions, API, Connect and schedules come next."""
+def add_environment(scope: Construct, config: EnvConfig, packages: LambdaPackages) -> EnvironmentStacks:
+    """Add every stack of ``config`` to ``scope`` (an App); ``packages`` are the built Lambda zips."""
     foundation = FoundationStack(scope, config)
     data = DataStack(scope, config, foundation)
     security = SecurityStack(scope, config, foundation, data)
+    integration = IntegrationStack(scope, config, foundation, data, security, packages)
     stacks = EnvironmentStacks(
         bootstrap=BootstrapStack(scope, config),
         foundation=foundation,
         data=data,
         security=security,
-        integration=IntegrationStack(scope, config, foundation, security),
-        application=ApplicationStack(scope, config),
+        integration=integration,
+        application=ApplicationStack(scope, config, security, integration),
+        connect=ConnectStack(scope, config, foundation, integration),
     )
     for earlier, later in zip(stacks.layers, stacks.layers[1:], strict=False):
         later.add_dependency(earlier)

@@ -36,10 +36,14 @@ def platform(configs: dict[str, EnvConfig]) -> dict[str, Any]:
     """Every environment's stacks in one test app, built once per session."""
     from cdktf import Testing
 
+    from stacks.app import lambda_packages
     from stacks.platform import add_environment
 
+    packages = lambda_packages(config.lambdas.architecture for config in configs.values())
     app = Testing.app()
-    return {name: add_environment(app, config) for name, config in configs.items()}
+    return {
+        name: add_environment(app, config, packages[config.lambdas.architecture]) for name, config in configs.items()
+    }
 
 
 @pytest.fixture(scope="session")

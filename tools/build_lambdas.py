@@ -234,11 +234,17 @@ def build_package(
     return BuiltPackage(**{**asdict(built), "rebuilt": True})
 
 
+def output_folder(architecture: str) -> Path:
+    """One folder per architecture: an arm64 and an x86_64 env never share (or overwrite) a zip."""
+    return BUILD / architecture
+
+
 def build_all(
-    architecture: str, sources: Path = SOURCES, out: Path = BUILD, install: Installer = pip_install
+    architecture: str, sources: Path = SOURCES, out: Path | None = None, install: Installer = pip_install
 ) -> list[BuiltPackage]:
     if architecture not in WHEEL_PLATFORMS:
         raise BuildError(f"architecture must be one of {sorted(WHEEL_PLATFORMS)}, got {architecture!r}")
+    out = out or output_folder(architecture)
     built = [build_package(package, architecture, out, install) for package in discover(sources)]
     shared = next((b for b in built if b.name == LAYER_DIR), None)
     for function in built:

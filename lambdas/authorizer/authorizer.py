@@ -1,0 +1,163 @@
+"""API Gateway TOKEN authorizer: verifies the caller's JWT and returns a least-privilege policy.
+
+Verification rules, and why:
+- Only asymmetric algorithms (RS256/ES256 by default; ``JWT_ALGORITHMS`` narrows them). Public
+  keys are public, so accepting HS256 would let anyone who has one sign tokens (algorithm
+  confusion); ``none`` is never accepted.
+- The key is chosen by the token's ``kid`` from the JWKS in Secrets Manager (``JWT_SECRET_ARN``)
+  or at ``JWT_JWKS_URL``; the key's algorithm (its ``alg``, or the one its type implies) must be
+  the token's.
+- ``exp``, ``iss``, ``aud`` and ``sub`` are required; ``nbf`` and ``iat`` are checked when present,
+  with 30 s of clock leeway.
+- The policy lists only the methods the token's scopes allow, on this API and stage. API Gateway
+  caches the answer per token, so the policy covers every allowed method, not just this request's.
+
+An invalid token raises ``Unauthorized`` (API Gateway answers 401); a valid token without a known
+scope gets an explicit Deny (403).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import jwt
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from cc_shared.settings import MissingSetting, optional, required
+
+logger = Logger()
+metrics = Metrics()
+
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
+REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+LEEWAY_SECONDS = 30
+# Scope -> (HTTP methods, resource path patterns below the stage) the scope may call.
+SCOPE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "contact-center/read": (
+        ("GET",),
+        ("v1/queues", "v1/queues/*", "v1/contacts", "v1/contacts/*", "v1/agents", "v1/callbacks"),
+    ),
+    "contact-center/write": (("POST", "PUT"), ("v1/queues", "v1/queues/*", "v1/callbacks")),
+    "contact-center/supervisor": (("GET",), ("v1/command-center/*",)),
+}
+
+
+class Unauthorized(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__("Unauthorized")
+        self.reason = reason
+
+
+def allowed_algorithms() -> list[str]:
+    configured = [name.strip() for name in optional("JWT_ALGORITHMS", "RS256,ES256").split(",") if name.strip()]
+    weak = sorted(set(configured) - ASYMMETRIC_ALGORITHMS)
+    if weak or not configured:
+        raise MissingSetting(f"JWT_ALGORITHMS may only list asymmetric algorithms; not allowed: {weak or 'empty'}")
+    return configured
+
+
+def _keys_from_secret() -> jwt.PyJWKSet:
+    document = parameters.get_secret(required("JWT_SECRET_ARN"), max_age=300)
+    try:
+        return jwt.PyJWKSet.from_dict(json.loads(document))
+    except (ValueError, jwt.PyJWKSetError) as error:
+        raise MissingSetting(f"the JWT secret must hold a JWKS document ({{'keys': [...]}}): {error}") from None
+
+
+@cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+
+
+def signing_key(kid: str) -> jwt.PyJWK:
+    url = optional("JWT_JWKS_URL")
+    if url:
+        try:
+            return _jwks_client(url).get_signing_key(kid)
+        except jwt.PyJWKClientError as error:
+            raise Unauthorized(f"no key {kid!r} at the JWKS URL: {error}") from None
+    for key in _keys_from_secret().keys:
+        if key.key_id == kid:
+            return key
+    raise Unauthorized(f"no key with kid {kid!r}")
+
+
+def verify(token: str) -> dict[str, Any]:
+    """The token's claims, or ``Unauthorized`` naming what is wrong with it."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError as error:
+        raise Unauthorized(f"malformed token: {error}") from None
+    algorithm, kid = header.get("alg"), header.get("kid")
+    if algorithm not in allowed_algorithms():
+        raise Unauthorized(f"algorithm {algorithm!r} is not accepted")
+    if not isinstance(kid, str) or not kid:
+        raise Unauthorized("the token names no key (kid)")
+    key = signing_key(kid)
+    if key.algorithm_name != algorithm:  # the JWK's alg, or the one its key type implies
+        raise Unauthorized(f"key {kid!r} is for {key.algorithm_name}, the token says {algorithm}")
+    try:
+        return jwt.decode(
+            token,
+            key=key.key,
+            algorithms=[algorithm],
+            audience=required("JWT_AUDIENCE"),
+            issuer=required("JWT_ISSUER"),
+            leeway=LEEWAY_SECONDS,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.InvalidTokenError as error:
+        raise Unauthorized(f"{type(error).__name__}: {error}") from None
+
+
+def scopes_of(claims: dict[str, Any]) -> list[str]:
+    raw = claims.get("scope", claims.get("scp", []))
+    scopes = raw.split() if isinstance(raw, str) else [s for s in raw if isinstance(s, str)]
+    return sorted(set(scopes) & SCOPE_GRANTS.keys())
+
+
+def policy(principal: str, method_arn: str, scopes: list[str], claims: dict[str, Any]) -> dict[str, Any]:
+    # arn:aws:execute-api:region:account:api-id/stage/METHOD/path -> only this API and stage
+    arn_prefix, _, request_path = method_arn.partition("/")
+    stage = request_path.split("/", 1)[0]
+    resources = sorted(
+        f"{arn_prefix}/{stage}/{method}/{path}"
+        for scope in scopes
+        for method in SCOPE_GRANTS[scope][0]
+        for path in SCOPE_GRANTS[scope][1]
+    )
+    statement = (
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resources}
+        if resources
+        else {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": f"{arn_prefix}/{stage}/*"}
+    )
+    context = {"sub": principal, "scope": " ".join(scopes)}
+    for claim in ("email", "name", "client_id"):
+        if isinstance(claims.get(claim), str):
+            context[claim] = claims[claim]
+    return {
+        "principalId": principal,
+        "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+        "context": context,
+    }
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    header = event.get("authorizationToken") or ""
+    scheme, _, token = header.partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("the Authorization header is not 'Bearer <token>'")
+        claims = verify(token.strip())
+    except Unauthorized as denied:
+        logger.info("token rejected", extra={"reason": denied.reason, "method_arn": event.get("methodArn")})
+        metrics.add_metric(name="TokensRejected", unit="Count", value=1)
+        raise
+    scopes = scopes_of(claims)
+    logger.info("token accepted", extra={"sub": claims["sub"], "scopes": scopes})
+    return policy(str(claims["sub"]), event["methodArn"], scopes, claims)

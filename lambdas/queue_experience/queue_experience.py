@@ -1,0 +1,98 @@
+"""Called by contact flows ("Invoke AWS Lambda function"): what to play and offer a waiting caller.
+
+A caller is on the line, so this function always answers: a queue without configuration, an
+unreadable item or a DynamoDB error all give the safe defaults (``configured: "false"``) and are
+logged and counted. Connect wants a flat map of strings, hence the camelCase string values.
+
+Each answer is also put on the queue-experience stream (partition key: the contact id) for the
+real-time views; a failed put is logged and counted, never shown to the caller.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
+from cc_shared import keys
+from cc_shared.aws import client
+from cc_shared.models import QueueExperience, QueueId
+from cc_shared.settings import required
+from pydantic import TypeAdapter, ValidationError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+QUEUE_ID = TypeAdapter(QueueId)
+
+
+def queue_id_of(event: dict[str, Any]) -> str | None:
+    raw = ((event.get("Details") or {}).get("Parameters") or {}).get("queueId")
+    try:
+        return QUEUE_ID.validate_python(raw)
+    except ValidationError:
+        logger.warning("the flow passed no valid queueId parameter", extra={"queueId": raw})
+        return None
+
+
+@tracer.capture_method
+def load(queue_id: str | None) -> tuple[QueueExperience, bool]:
+    if queue_id is None:
+        return QueueExperience(), False
+    try:
+        item = client("dynamodb").get_item(
+            TableName=required("TABLE_NAME"), Key={"pk": {"S": keys.queue_pk(queue_id)}, "sk": {"S": keys.CONFIG_SK}}
+        )
+        stored = item.get("Item", {}).get("experience", {}).get("S")
+        if stored is None:
+            return QueueExperience(), False
+        return QueueExperience.model_validate_json(stored), True
+    except (BotoCoreError, ClientError, ValidationError):
+        logger.exception("serving defaults: the queue's experience could not be read", extra={"queue_id": queue_id})
+        metrics.add_metric(name="ExperienceDefaultsServed", unit="Count", value=1)
+        return QueueExperience(), False
+
+
+def flow_attributes(experience: QueueExperience, configured: bool) -> dict[str, str]:
+    return {
+        "configured": str(configured).lower(),
+        "welcomeMessage": experience.welcome_message,
+        "holdMessage": experience.hold_message,
+        "promptIntervalSeconds": str(experience.prompt_interval_seconds),
+        "maxQueueSeconds": str(experience.max_queue_seconds),
+        "callbackEnabled": str(experience.callback.enabled).lower(),
+        "callbackMaxWaitMinutes": str(experience.callback.max_wait_minutes),
+        "voicemailEnabled": str(experience.voicemail_enabled).lower(),
+    }
+
+
+def publish(contact_id: str, queue_id: str | None, configured: bool) -> None:
+    record = {
+        "type": "QueueExperienceServed",
+        "contact_id": contact_id,
+        "queue_id": queue_id,
+        "configured": configured,
+        "at": datetime.now(UTC).isoformat(),
+    }
+    try:
+        client("kinesis").put_record(
+            StreamName=required("STREAM_NAME"), Data=json.dumps(record).encode(), PartitionKey=contact_id
+        )
+    except (BotoCoreError, ClientError):
+        logger.exception("could not put the queue-experience event on the stream", extra={"contact_id": contact_id})
+        metrics.add_metric(name="StreamPutFailures", unit="Count", value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    contact = (event.get("Details") or {}).get("ContactData") or {}
+    contact_id = str(contact.get("ContactId") or "unknown")
+    queue_id = queue_id_of(event)
+    experience, configured = load(queue_id)
+    publish(contact_id, queue_id, configured)
+    return flow_attributes(experience, configured)

@@ -1,0 +1,416 @@
+"""Lambda stack of the architecture: the functions in ``lambdas/``, their shared layer, their
+dead-letter queues, the CTR stream consumer and the voicemail bucket's notification.
+
+The code is deployed from the packages ``tools/build_lambdas.py`` built in place: each function's
+``source_code_hash`` is the base64 SHA-256 the build recorded for its zip, so a plan shows a
+function only when its bytes changed. Roles and log groups come from the security layer; the
+resource policies for API Gateway, Connect and EventBridge are added by the layers that own those
+callers, which know their ARNs.
+
+Every function: Python 3.12 on the env's architecture, in the private subnets with the Lambda
+security group, X-Ray active, JSON logs into its KMS-encrypted log group, environment encrypted
+with the functions key, memory/timeout/reserved concurrency from ``[lambdas]`` (per function under
+``[lambdas.functions.<name>]``). Functions invoked asynchronously (S3, EventBridge) retry
+``async_retry_attempts`` times and then park the event on their own KMS-encrypted dead-letter
+queue; the CTR consumer bisects failing batches, reports partial failures and sends what still
+fails to its queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdktf import AssetType, TerraformAsset
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
+    LambdaEventSourceMapping,
+    LambdaEventSourceMappingDestinationConfig,
+    LambdaEventSourceMappingDestinationConfigOnFailure,
+)
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
+    LambdaFunctionVpcConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
+    LambdaFunctionEventInvokeConfig,
+    LambdaFunctionEventInvokeConfigDestinationConfig,
+    LambdaFunctionEventInvokeConfigDestinationConfigOnFailure,
+)
+from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.iam import FunctionIdentity
+from modules.naming import Function, function_name
+from modules.policy import Statement, policy_document
+
+RUNTIME = "python3.12"
+LAYER_PACKAGE = "shared"
+# Where each function's own timeout differs from the env default, and why.
+TIMEOUTS = {
+    Function.QUEUE_EXPERIENCE: 8,  # Amazon Connect waits at most 8 s for a flow's Lambda
+    Function.AUTHORIZER: 10,  # every uncached API request waits for it
+    Function.POST_CALL: 120,  # a batch of 100 CTRs with one upsert each
+    Function.COMMAND_CENTER: 60,  # paginated GetCurrentMetricData over every queue
+    Function.UTILITIES: 900,  # the nightly export streams a whole day of contacts
+}
+# Invoked asynchronously (S3 notifications, EventBridge): retries and a dead-letter queue apply.
+ASYNC_FUNCTIONS = (Function.VOICEMAIL, Function.NOTIFICATION, Function.COMMAND_CENTER, Function.UTILITIES)
+STREAM_BATCH_SIZE = 100
+STREAM_MAX_RETRIES = 5
+VOICEMAIL_PREFIX = "voicemail/"
+
+
+class PackagesNotBuilt(RuntimeError):
+    """The Lambda packages are missing or stale; the message says how to build them."""
+
+
+@dataclass(frozen=True)
+class Package:
+    """One built zip: where it is and the ``source_code_hash`` the build recorded for it."""
+
+    name: str
+    zip_path: Path
+    source_code_hash: str
+
+
+@dataclass(frozen=True)
+class LambdaPackages:
+    """The shared layer and every function's package, for one architecture."""
+
+    layer: Package
+    functions: Mapping[Function, Package]
+
+    @classmethod
+    def from_build(cls, folder: Path) -> LambdaPackages:
+        """Read the manifests ``tools/build_lambdas.py`` wrote into ``folder``."""
+
+        def load(name: str) -> Package:
+            manifest = folder / f"{name}.json"
+            if not manifest.is_file():
+                raise PackagesNotBuilt(f"{manifest} is missing: build the Lambda packages first (make lambdas)")
+            data = json.loads(manifest.read_text())
+            zip_path = folder / data["zip_file"]
+            if not zip_path.is_file():
+                raise PackagesNotBuilt(f"{zip_path} is missing: build the Lambda packages first (make lambdas)")
+            return Package(name=name, zip_path=zip_path, source_code_hash=data["source_code_hash"])
+
+        return cls(layer=load(LAYER_PACKAGE), functions={f: load(package_name(f)) for f in Function})
+
+
+def package_name(function: Function) -> str:
+    """The function's folder under ``lambdas/`` (and its handler module): core-api -> core_api."""
+    return function.value.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    host: str
+    port: str
+    name: str
+    secret_arn: str
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """What the functions are told about the rest of the platform (their environment variables)."""
+
+    database: DatabaseSettings
+    table_name: str
+    exports_bucket: str
+    command_center_bucket: str
+    queue_experience_stream: str
+    jwt_secret_arn: str
+
+
+def environment(config: EnvConfig, function: Function, settings: RuntimeSettings) -> dict[str, str]:
+    """Each function gets only the settings it reads (see its module under ``lambdas/``)."""
+    common = {
+        "POWERTOOLS_SERVICE_NAME": function.value,
+        "POWERTOOLS_METRICS_NAMESPACE": f"ContactCenter/{config.name}",
+        "POWERTOOLS_LOG_LEVEL": config.lambdas.log_level,
+    }
+    database = {
+        "DB_HOST": settings.database.host,
+        "DB_PORT": settings.database.port,
+        "DB_NAME": settings.database.name,
+        "DB_SECRET_ARN": settings.database.secret_arn,
+    }
+    table = {"TABLE_NAME": settings.table_name}
+    retention = str(config.storage.recordings_expiration_days)
+    api, notifications = config.api, config.notifications
+    specific: dict[Function, dict[str, str]] = {
+        Function.CORE_API: {**database, **table},
+        Function.COMMAND_CENTER: {"COMMAND_CENTER_BUCKET": settings.command_center_bucket},
+        Function.POST_CALL: {
+            **database,
+            **({"EXPORTS_BUCKET": settings.exports_bucket} if config.lambdas.archive_raw_ctr else {}),
+        },
+        Function.VOICEMAIL: {**database, "EVENT_BUS_NAME": "default"},
+        Function.QUEUE_EXPERIENCE: {**table, "STREAM_NAME": settings.queue_experience_stream},
+        Function.AUTHORIZER: {
+            "JWT_SECRET_ARN": settings.jwt_secret_arn,
+            "JWT_ISSUER": api.jwt_issuer,
+            "JWT_AUDIENCE": api.jwt_audience,
+            **({"JWT_JWKS_URL": api.jwt_jwks_url} if api.jwt_jwks_url else {}),
+        },
+        Function.NOTIFICATION: {
+            **table,
+            "SENDER_EMAIL": notifications.sender_email,
+            "PRESIGNED_URL_SECONDS": str(notifications.presigned_url_seconds),
+        },
+        Function.UTILITIES: {
+            **database,
+            **table,
+            "EXPORTS_BUCKET": settings.exports_bucket,
+            "CONTACT_RETENTION_DAYS": retention,
+            "VOICEMAIL_RETENTION_DAYS": str(config.storage.voicemail_expiration_days),
+        },
+    }
+    return {**common, **specific[function]}
+
+
+@dataclass(frozen=True)
+class Sizing:
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int | None
+
+
+def sizing(config: EnvConfig, function: Function) -> Sizing:
+    """Env file per-function override, else this module's per-function default, else ``[lambdas]``."""
+    defaults, override = config.lambdas, config.lambdas.functions.get(function.value)
+    return Sizing(
+        memory_mb=(override and override.memory_mb) or defaults.memory_mb,
+        timeout_seconds=(override and override.timeout_seconds) or TIMEOUTS.get(function, defaults.timeout_seconds),
+        reserved_concurrency=(
+            override.reserved_concurrency
+            if override and override.reserved_concurrency is not None
+            else defaults.reserved_concurrency
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """The CTR stream post_call consumes, and the key it is encrypted with."""
+
+    arn: str
+    key_arn: str
+
+
+@dataclass(frozen=True)
+class FunctionsProps:
+    packages: LambdaPackages
+    identities: Mapping[Function, FunctionIdentity]
+    settings: RuntimeSettings
+    subnet_ids: Sequence[str]
+    security_group_id: str
+    key: KmsKey  # environment variables and dead-letter queues
+    ctr_stream: StreamSource
+    queue_experience_stream: StreamSource
+    voicemail_bucket_id: str
+    voicemail_bucket_arn: str
+
+
+class Functions(Construct):
+    """Exposes ``layer``, ``functions`` (Function -> LambdaFunction), ``dead_letter_queues``,
+    ``ctr_consumer`` (the event source mapping) and ``voicemail_notification``."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: FunctionsProps) -> None:
+        super().__init__(scope, construct_id)
+        self._config, self._props = config, props
+        architecture = config.lambdas.architecture
+        self.layer = LambdaLayerVersion(
+            self,
+            "shared-layer",
+            layer_name=config.resource_name("shared"),
+            description="Shared code of the contact-center functions (cc_shared) and their dependencies",
+            filename=self._asset("shared-layer-package", props.packages.layer),
+            source_code_hash=props.packages.layer.source_code_hash,
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[architecture],
+        )
+        self.dead_letter_queues: dict[Function, SqsQueue] = {}
+        self.functions: dict[Function, LambdaFunction] = {}
+        for function in Function:
+            self.functions[function] = self._function(function)
+        for function in ASYNC_FUNCTIONS:
+            self._async_failures(function)
+        self.ctr_consumer = self._ctr_consumer()
+        self._queue_experience_producer()
+        self.voicemail_notification = self._voicemail_notification()
+
+    def _asset(self, construct_id: str, package: Package) -> str:
+        return TerraformAsset(self, construct_id, path=str(package.zip_path), type=AssetType.FILE).path
+
+    def _function(self, function: Function) -> LambdaFunction:
+        config, props = self._config, self._props
+        package, identity, size = (
+            props.packages.functions[function],
+            props.identities[function],
+            sizing(config, function),
+        )
+        return LambdaFunction(
+            self,
+            function.value,
+            function_name=function_name(config, function),
+            description=f"Contact center {function.value} ({config.name})",
+            role=identity.role.arn,
+            runtime=RUNTIME,
+            architectures=[config.lambdas.architecture],
+            handler=f"{package_name(function)}.handler",
+            filename=self._asset(f"{function.value}-package", package),
+            source_code_hash=package.source_code_hash,
+            layers=[self.layer.arn],
+            memory_size=size.memory_mb,
+            timeout=size.timeout_seconds,
+            reserved_concurrent_executions=-1 if size.reserved_concurrency is None else size.reserved_concurrency,
+            vpc_config=LambdaFunctionVpcConfig(
+                subnet_ids=list(props.subnet_ids), security_group_ids=[props.security_group_id]
+            ),
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
+            logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=identity.log_group.name),
+            environment=LambdaFunctionEnvironment(variables=environment(config, function, props.settings)),
+            kms_key_arn=props.key.arn,
+        )
+
+    def _dead_letter_queue(self, function: Function) -> SqsQueue:
+        config = self._config
+        queue = SqsQueue(
+            self,
+            f"{function.value}-dlq",
+            name=config.resource_name(function.value, "dlq"),
+            kms_master_key_id=self._props.key.arn,
+            kms_data_key_reuse_period_seconds=3600,
+            message_retention_seconds=config.lambdas.dead_letter_retention_days * 86400,
+        )
+        self.dead_letter_queues[function] = queue
+        IamRolePolicy(
+            self,
+            f"{function.value}-dlq-policy",
+            name="send-to-dead-letter-queue",
+            role=self._props.identities[function].role.name,
+            policy=policy_document(
+                Statement(sid="SendFailuresToOwnQueue", actions=["sqs:SendMessage"], resources=[queue.arn]),
+                Statement(
+                    sid="EncryptFailures",
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[self._props.key.arn],
+                ),
+            ),
+        )
+        return queue
+
+    def _async_failures(self, function: Function) -> None:
+        queue = self._dead_letter_queue(function)
+        LambdaFunctionEventInvokeConfig(
+            self,
+            f"{function.value}-async",
+            function_name=self.functions[function].function_name,
+            maximum_retry_attempts=self._config.lambdas.async_retry_attempts,
+            maximum_event_age_in_seconds=6 * 3600,
+            destination_config=LambdaFunctionEventInvokeConfigDestinationConfig(
+                on_failure=LambdaFunctionEventInvokeConfigDestinationConfigOnFailure(destination=queue.arn)
+            ),
+        )
+
+    def _ctr_consumer(self) -> LambdaEventSourceMapping:
+        props, function = self._props, Function.POST_CALL
+        queue = self._dead_letter_queue(function)
+        read = IamRolePolicy(
+            self,
+            "post-call-stream-policy",
+            name="consume-ctr-stream",
+            role=props.identities[function].role.name,
+            policy=policy_document(
+                Statement(
+                    sid="ReadCtrStream",
+                    actions=[
+                        "kinesis:DescribeStream",
+                        "kinesis:DescribeStreamSummary",
+                        "kinesis:GetRecords",
+                        "kinesis:GetShardIterator",
+                        "kinesis:ListShards",
+                    ],
+                    resources=[props.ctr_stream.arn],
+                ),
+                Statement(sid="DecryptCtrStream", actions=["kms:Decrypt"], resources=[props.ctr_stream.key_arn]),
+            ),
+        )
+        return LambdaEventSourceMapping(
+            self,
+            "post-call-ctr-stream",
+            function_name=self.functions[function].arn,
+            event_source_arn=props.ctr_stream.arn,
+            starting_position="TRIM_HORIZON",  # a new consumer starts with what the stream still holds
+            batch_size=STREAM_BATCH_SIZE,
+            maximum_batching_window_in_seconds=5,
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=STREAM_MAX_RETRIES,
+            maximum_record_age_in_seconds=-1,  # retry until the stream's retention; never skip silently
+            function_response_types=["ReportBatchItemFailures"],
+            destination_config=LambdaEventSourceMappingDestinationConfig(
+                on_failure=LambdaEventSourceMappingDestinationConfigOnFailure(destination_arn=queue.arn)
+            ),
+            depends_on=[read],
+        )
+
+    def _queue_experience_producer(self) -> None:
+        props = self._props
+        IamRolePolicy(
+            self,
+            "queue-experience-stream-policy",
+            name="put-queue-experience-events",
+            role=props.identities[Function.QUEUE_EXPERIENCE].role.name,
+            policy=policy_document(
+                Statement(
+                    sid="PutQueueExperienceEvents",
+                    actions=["kinesis:PutRecord", "kinesis:PutRecords"],
+                    resources=[props.queue_experience_stream.arn],
+                ),
+                Statement(
+                    sid="EncryptQueueExperienceEvents",
+                    actions=["kms:GenerateDataKey"],
+                    resources=[props.queue_experience_stream.key_arn],
+                ),
+            ),
+        )
+
+    def _voicemail_notification(self) -> S3BucketNotification:
+        config, props = self._config, self._props
+        voicemail = self.functions[Function.VOICEMAIL]
+        permission = LambdaPermission(
+            self,
+            "voicemail-from-s3",
+            statement_id="AllowVoicemailBucket",
+            action="lambda:InvokeFunction",
+            function_name=voicemail.function_name,
+            principal="s3.amazonaws.com",
+            source_arn=props.voicemail_bucket_arn,
+            source_account=config.account_id,
+        )
+        return S3BucketNotification(
+            self,
+            "voicemail-notification",
+            bucket=props.voicemail_bucket_id,
+            lambda_function=[
+                S3BucketNotificationLambdaFunction(
+                    id="voicemail-created",
+                    lambda_function_arn=voicemail.arn,
+                    events=["s3:ObjectCreated:*"],
+                    filter_prefix=VOICEMAIL_PREFIX,
+                )
+            ],
+            depends_on=[permission],
+        )

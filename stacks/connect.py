@@ -1,0 +1,80 @@
+"""Connect layer: the Amazon Connect instance with its storage, queues, profiles and flows, and the
+command center's metrics schedule (it needs the instance). Its own stack, after the application
+layer, because the emulator cannot serve Amazon Connect: locally this stack is planned, not applied
+(README, emulator gaps)."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from envs import EnvConfig
+from modules.connect import ContactCenter, ContactCenterProps
+from modules.event_bridge import EventRules, EventRulesProps, Rule
+from modules.naming import Function, Stream, function_role_name
+from modules.policy import Statement, policy_document
+from stacks.base import LayerStack
+from stacks.foundation import FoundationStack
+from stacks.integration import IntegrationStack
+from stacks.layers import Layer
+
+SNAPSHOT_SCHEDULE = "rate(1 minute)"
+
+
+class ConnectStack(LayerStack):
+    """Exposes ``contact_center`` and ``schedules``."""
+
+    def __init__(
+        self, scope: Construct, config: EnvConfig, foundation: FoundationStack, integration: IntegrationStack
+    ) -> None:
+        super().__init__(scope, Layer.CONNECT, config)
+        storage, functions = foundation.storage, integration.functions
+        streams = integration.streams.streams
+        self.contact_center = ContactCenter(
+            self,
+            "contact-center",
+            config,
+            ContactCenterProps(
+                functions=functions.functions,
+                recordings_bucket=storage.recordings.bucket.bucket,
+                screen_recordings_bucket=storage.screen_recordings.bucket.bucket,
+                storage_key_arn=storage.key.key.arn,
+                ctr_stream_arn=streams[Stream.CTR].arn,
+                agent_events_stream_arn=streams[Stream.AGENT_EVENTS].arn,
+            ),
+        )
+        instance = self.contact_center.instance
+        self.schedules = EventRules(
+            self,
+            "schedules",
+            config,
+            EventRulesProps(
+                rules=[
+                    Rule(
+                        "command-center-snapshot",
+                        "Snapshots Connect's current queue metrics for the command center",
+                        Function.COMMAND_CENTER,
+                        schedule=SNAPSHOT_SCHEDULE,
+                        input={"instanceId": instance.id},
+                    )
+                ],
+                functions=functions.functions,
+                dead_letter_queues=functions.dead_letter_queues,
+            ),
+        )
+        IamRolePolicy(
+            self,
+            "command-center-metrics-policy",
+            name="read-connect-metrics",
+            role=function_role_name(config, Function.COMMAND_CENTER),
+            policy=policy_document(
+                Statement(
+                    sid="ReadQueueMetricsOfThisInstance",
+                    actions=["connect:GetCurrentMetricData", "connect:ListQueues"],
+                    resources=[instance.arn, f"{instance.arn}/queue/*"],
+                )
+            ),
+        )
+        TerraformOutput(self, "connect_instance_id", value=instance.id)
+        TerraformOutput(self, "connect_instance_arn", value=instance.arn)

@@ -1,0 +1,108 @@
+"""post_call: Kinesis CTR batches into PostgreSQL, poison records reported, replays harmless."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.functions.events import kinesis_batch
+
+STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/cc-test-ctr"
+QUEUE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/i-1/queue/q-support"
+AGENT_ARN = "arn:aws:connect:us-east-1:123456789012:instance/i-1/agent/agent-42"
+
+
+def ctr(contact_id: str = "c-1", last_update: str = "2026-11-24T10:05:00Z", **overrides: Any) -> bytes:
+    record = {
+        "AWSAccountId": "123456789012",
+        "AWSContactTraceRecordFormatVersion": "2017-03-10",
+        "ContactId": contact_id,
+        "Channel": "VOICE",
+        "InitiationMethod": "INBOUND",
+        "InitiationTimestamp": "2026-11-24T10:00:00Z",
+        "DisconnectTimestamp": "2026-11-24T10:04:30Z",
+        "LastUpdateTimestamp": last_update,
+        "Queue": {"ARN": QUEUE_ARN, "Name": "Support", "Duration": 42},
+        "Agent": {"ARN": AGENT_ARN, "Username": "jdoe", "AgentInteractionDuration": 200},
+        "CustomerEndpoint": {"Address": "+14155550100", "Type": "TELEPHONE_NUMBER"},
+        "Attributes": {"language": "en"},
+        "Recording": {"Location": "recordings/2026/11/24/c-1.wav"},
+        **overrides,
+    }
+    return json.dumps(record).encode()
+
+
+@pytest.fixture
+def consume(database: str, lambda_context: Any):
+    import post_call
+
+    def invoke(payloads: list[bytes]) -> list[str]:
+        answer = post_call.handler(kinesis_batch(payloads, STREAM), lambda_context)
+        return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
+
+    return invoke
+
+
+def rows(postgres, database: str, query: str) -> list[tuple]:
+    with postgres.connect(database) as connection:
+        return connection.execute(query).fetchall()
+
+
+def test_records_become_contacts_and_agents(consume, postgres, database: str) -> None:
+    assert consume([ctr("c-1"), ctr("c-2")]) == []
+    contacts = rows(
+        postgres, database, "SELECT contact_id, queue_arn, customer_endpoint, attributes FROM contacts ORDER BY 1"
+    )
+    assert contacts == [
+        ("c-1", QUEUE_ARN, "+14155550100", {"language": "en"}),
+        ("c-2", QUEUE_ARN, "+14155550100", {"language": "en"}),
+    ]
+    assert rows(postgres, database, "SELECT agent_id, username FROM agents") == [("agent-42", "jdoe")]
+
+
+def test_replays_and_older_records_do_not_duplicate_or_roll_back(consume, postgres, database: str) -> None:
+    newer = ctr("c-1", "2026-11-24T10:09:00Z", Attributes={"language": "fr"})
+    assert consume([newer]) == []
+    assert consume([ctr("c-1", "2026-11-24T10:05:00Z"), newer, newer]) == []
+    assert rows(postgres, database, "SELECT count(*), max(attributes->>'language') FROM contacts") == [(1, "fr")]
+
+
+def test_poison_records_fail_alone_and_the_rest_is_kept(consume, postgres, database: str) -> None:
+    batch = [
+        ctr("c-1"),
+        b"{not json",
+        json.dumps({"ContactId": "c-x"}).encode(),
+        ctr("c-4", Channel="CARRIER_PIGEON"),
+        ctr("c-5"),
+    ]
+    failures = consume(batch)
+    sequence = [
+        json.loads(json.dumps(kinesis_batch(batch, STREAM)))["Records"][i]["kinesis"]["sequenceNumber"]
+        for i in (1, 2, 3)
+    ]
+    assert failures == sequence
+    assert [r[0] for r in rows(postgres, database, "SELECT contact_id FROM contacts ORDER BY 1")] == ["c-1", "c-5"]
+
+
+def test_raw_records_are_archived_when_configured(consume, aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    aws.client("s3").create_bucket(Bucket="cc-test-exports")
+    monkeypatch.setenv("EXPORTS_BUCKET", "cc-test-exports")
+    payload = ctr("c-1")
+    assert consume([payload, payload]) == []
+    listing = aws.client("s3").list_objects_v2(Bucket="cc-test-exports")["Contents"]
+    assert [o["Key"] for o in listing] == ["ctr-raw/2026/11/24/c-1-20261124T100500000000Z.json"]
+    body = aws.client("s3").get_object(Bucket="cc-test-exports", Key=listing[0]["Key"])["Body"].read()
+    assert body == payload
+
+
+def test_a_database_outage_fails_the_records_instead_of_dropping_them(consume, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_PORT", "1")  # nothing listens there
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+    from cc_shared import db
+
+    db.close()
+    # Every record failed: the invocation fails, so Lambda retries the whole batch (then bisects).
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        consume([ctr("c-1"), ctr("c-2")])
