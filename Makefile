@@ -7,7 +7,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV ?=
-LAYERS := foundation data security integration application
+LAYERS := foundation data security integration application connect
 
 # Every Terraform process (ours and the one cdktf-cli starts) uses the project's CLI config:
 # providers from the offline mirror when the machine has one, a shared plugin cache, no checkpoint calls.

@@ -160,6 +160,8 @@ def emulator_settings_match_tier(config: EnvConfig) -> Iterator[Violation]:
         yield Violation("rds.enforce_parameters", "only the emulator tier may run PostgreSQL without TLS enforcement")
     if config.tier is not Tier.EMULATOR and not config.storage.restrict_data_to_vpc:
         yield Violation("storage.restrict_data_to_vpc", "only the emulator tier may open data buckets outside the VPC")
+    if config.tier is not Tier.EMULATOR and not config.api.restrict_to_vpc_endpoint:
+        yield Violation("api.restrict_to_vpc_endpoint", "only the emulator tier may drop the API's VPC endpoint policy")
 
 
 RULES: tuple[Rule, ...] = (

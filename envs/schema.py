@@ -209,6 +209,9 @@ class ApiConfig(_Section):
     jwt_audience: str = Field(default="contact-center-api", min_length=1)
     jwt_jwks_url: str | None = Field(default=None, pattern=r"^https://\S+$")
     authorizer_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    # The resource policy that admits only the execute-api VPC endpoint. Only the emulator tier
+    # may turn it off: moto returns the policy in a form the provider cannot parse (README, gaps).
+    restrict_to_vpc_endpoint: bool = True
 
 
 class NotificationConfig(_Section):
@@ -247,6 +250,12 @@ class EmulatorConfig(_Section):
     endpoint: HttpUrl = HttpUrl("http://127.0.0.1:4566")
     access_key: str = "test"
     secret_key: str = "test"
+    # Layers the emulator cannot serve: planned, never applied (README, emulator gaps). moto's
+    # Amazon Connect answers break the provider (DescribeInstance), so the connect layer is one.
+    plan_only_layers: tuple[Literal["connect"], ...] = ("connect",)
+
+    def plan_only_stacks(self, env_name: str) -> tuple[str, ...]:
+        return tuple(f"{layer}-{env_name}" for layer in self.plan_only_layers)
 
     @property
     def url(self) -> str:

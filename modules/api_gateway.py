@@ -198,8 +198,9 @@ class PrivateApi(Construct):
             ),
             disable_execute_api_endpoint=False,  # private APIs are called through it, via the VPC endpoint
             minimum_compression_size="1024",
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        self.policy = self._resource_policy()
+        self.policy = self._resource_policy() if config.api.restrict_to_vpc_endpoint else None
         self.authorizer = self._authorizer()
         self.validators = {
             "body": ApiGatewayRequestValidator(
@@ -235,7 +236,7 @@ class PrivateApi(Construct):
             description="Redeployed when the API definition changes (triggers)",
             triggers={"definition": definition_hash(config)},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=[*self.methods.values(), *self.integrations, self.policy],
+            depends_on=[*self.methods.values(), *self.integrations, *([self.policy] if self.policy else [])],
         )
         self.access_logs = CloudwatchLogGroup(
             self,
@@ -405,6 +406,8 @@ class PrivateApi(Construct):
             method_path="*/*",
             settings=ApiGatewayMethodSettingsSettings(
                 metrics_enabled=True,
+                logging_level="ERROR",  # execution logs for failures only; request bodies are never logged
+                data_trace_enabled=False,
                 throttling_rate_limit=api.throttling_rate_limit,
                 throttling_burst_limit=api.throttling_burst_limit,
                 caching_enabled=api.cache_enabled,

@@ -71,9 +71,14 @@ def outputs(path: Path) -> dict[str, object]:
 
 
 def deploy_env(
-    outdir: Path, env_name: str, report: Callable[[str], None] = print, only: Sequence[str] = ()
+    outdir: Path,
+    env_name: str,
+    report: Callable[[str], None] = print,
+    only: Sequence[str] = (),
+    plan_only: Sequence[str] = (),
 ) -> dict[str, dict[str, object]]:
-    """Apply every stack of ``env_name`` (or just ``only``) in order; returns each stack's outputs."""
+    """Apply every stack of ``env_name`` (or just ``only``) in order; returns each stack's outputs.
+    Stacks in ``plan_only`` (what the emulator cannot serve) are planned instead, and have no outputs."""
     applied: dict[str, dict[str, object]] = {}
     order = deployment_order(outdir, env_name)
     unknown = sorted(set(only) - set(order))
@@ -84,6 +89,12 @@ def deploy_env(
         started = time.monotonic()
         report(f"[{position}/{len(order)}] applying {name} ...")
         path = stack_dir(outdir, name)
+        if name in plan_only:
+            init(path)
+            code, _ = plan_exit_code(path)
+            report(f"[{position}/{len(order)}] {name} planned, not applied (the emulator cannot serve it): "
+                   f"{'changes pending' if code == PLAN_HAS_CHANGES else 'no changes'}")  # fmt: skip
+            continue
         apply(path)
         applied[name] = outputs(path)
         report(f"[{position}/{len(order)}] {name} applied in {time.monotonic() - started:.0f} s")
@@ -104,6 +115,14 @@ def plan_env(outdir: Path, env_name: str, report: Callable[[str], None] = print)
     return changes
 
 
+def plan_only_stacks(env_name: str) -> tuple[str, ...]:
+    """On the emulator tier, the stacks of the layers it cannot serve (see envs/schema.EmulatorConfig)."""
+    from envs import load_envs
+
+    [config] = load_envs([env_name])
+    return config.emulator.plan_only_stacks(env_name) if config.emulator else ()
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__.splitlines()[0])
     parser.add_argument("env")
@@ -115,7 +134,7 @@ def main(argv: Sequence[str]) -> int:
         if args.plan:
             plan_env(args.outdir, args.env)
             return 0
-        applied = deploy_env(args.outdir, args.env, only=args.only)
+        applied = deploy_env(args.outdir, args.env, only=args.only, plan_only=plan_only_stacks(args.env))
     except TerraformError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -82,6 +82,10 @@ BROKEN_FILES = [
     ("dev", "[storage]\n", "[storage]\ndeny_insecure_transport = false\n", r"storage\.deny_insecure_transport: only"),
     ("dev", "[storage]\n", "[storage]\nrestrict_data_to_vpc = false\n", r"storage\.restrict_data_to_vpc: only"),
     ("prod", "[rds]\n", "[rds]\nenforce_parameters = false\n", r"rds\.enforce_parameters: only the emulator"),
+    ("prod", "[api]\n", "[api]\nrestrict_to_vpc_endpoint = false\n", r"api\.restrict_to_vpc_endpoint: only the"),
+    ("dev", 'jwt_issuer = "https://', 'jwt_issuer = "http://', r"api\.jwt_issuer: String should match"),
+    ("dev", "[api]\n", "[lambdas.functions.core-apy]\nmemory_mb = 256\n\n[api]\n", r"lambdas\.functions\.core-apy"),
+    ("dev", 'sender_email = "', 'sender_email = "not-an-', None),  # still an address: loads
     ("dev", "[rds]\n", "[rds]\nperformance_insights_retention_days = 10\n", r"rds\.performance_insights_retention"),
     (
         "dev",

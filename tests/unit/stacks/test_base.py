@@ -10,7 +10,7 @@ from envs import EnvConfig
 from stacks.base import EMULATED_SERVICES
 from tests.conftest import SynthFn
 
-LAYERS = ("foundation", "data", "security", "integration", "application")
+LAYERS = ("foundation", "data", "security", "integration", "application", "connect")
 
 
 def layer_stacks(platform: dict[str, Any]) -> list[tuple[str, Any]]:
