@@ -17,7 +17,7 @@ export TF_IN_AUTOMATION := 1
 # jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
-.PHONY: require-env help setup test test-unit test-validate test-emulator lint synth lambdas scan bootstrap plan deploy local local-down clean
+.PHONY: require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bootstrap plan deploy local local-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ test: setup lint ## All test levels (unit, validate incl. checkov, emulator) in 
 
 test-unit: setup ## Only the unit level
 	$(PY) -m pytest -m unit
+
+test-functions: setup ## Only the Lambda handler tests (moto in-process + a real PostgreSQL server)
+	$(PY) -m pytest -m functions
 
 test-validate: setup ## Only the validate level (terraform validate + checkov on every stack)
 	$(PY) -m pytest -m validate

@@ -49,16 +49,21 @@ EMULATED_SERVICES = (
 
 # Resource types whose tags moto drops on create (e.g. Kinesis CreateStream ignores `Tags`), so
 # every plan on the emulator would want to add them again; listed in README's emulator gaps.
-EMULATOR_UNTAGGED_TYPES = frozenset({"aws_kinesis_stream"})
+# Attributes moto does not store, per resource type: Kinesis CreateStream drops Tags; Lambda
+# CreateFunction drops LoggingConfig (README, emulator gaps).
+EMULATOR_DROPPED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "aws_kinesis_stream": ("tags", "tags_all"),
+    "aws_lambda_function": ("logging_config",),
+}
 
 
 @jsii.implements(IAspect)
-class IgnoreTagsTheEmulatorDrops:
-    """On emulator stacks only: ignore tag changes on the resource types moto does not tag."""
+class IgnoreWhatTheEmulatorDrops:
+    """On emulator stacks only: ignore changes to the attributes moto does not store."""
 
     def visit(self, node: IConstruct) -> None:
-        if isinstance(node, TerraformResource) and node.terraform_resource_type in EMULATOR_UNTAGGED_TYPES:
-            node.add_override("lifecycle.ignore_changes", ["tags", "tags_all"])
+        if isinstance(node, TerraformResource) and node.terraform_resource_type in EMULATOR_DROPPED_ATTRIBUTES:
+            node.add_override("lifecycle.ignore_changes", list(EMULATOR_DROPPED_ATTRIBUTES[node.terraform_resource_type]))
 
 
 def platform_tags(config: EnvConfig, layer: str) -> dict[str, str]:
@@ -167,4 +172,4 @@ class LayerStack(TerraformStack):
         self.provider = add_aws_provider(self, config, layer.value)
         self.backend = add_remote_state(self, config)
         if config.emulator is not None:
-            Aspects.of(self).add(IgnoreTagsTheEmulatorDrops())
+            Aspects.of(self).add(IgnoreWhatTheEmulatorDrops())

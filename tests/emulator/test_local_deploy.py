@@ -17,7 +17,7 @@ import pytest
 
 from envs import EnvConfig
 from envs.schema import EmulatorConfig
-from tools.deploy import PLAN_NO_CHANGES, deploy_env, deployment_order, plan_exit_code
+from tools.deploy import PLAN_NO_CHANGES, deploy_env, deployment_order, init, plan_exit_code
 from tools.emulator import Emulator, start_emulator
 
 
@@ -185,6 +185,71 @@ def test_streams_are_encrypted_and_ctrs_are_exported_to_the_exports_bucket(deplo
     s3 = destination["ExtendedS3DestinationDescription"]
     assert s3["BucketARN"] == "arn:aws:s3:::cc-local-exports-123456789012"
     assert s3["CompressionFormat"] == "GZIP"
+
+
+def test_functions_run_the_built_packages_in_the_vpc(deployment: LocalDeployment) -> None:
+    from modules.lambda_ import LambdaPackages
+    from modules.naming import Function
+    from tools.build_lambdas import output_folder
+
+    packages = LambdaPackages.from_build(output_folder(deployment.config.lambdas.architecture))
+    lambda_ = deployment.client("lambda")
+    outputs = deployment.outputs["integration-local"]
+    for function in Function:
+        name = outputs[f"{function.value.replace('-', '_')}_function"]
+        configuration = lambda_.get_function(FunctionName=name)["Configuration"]
+        assert configuration["Runtime"] == "python3.12"
+        assert configuration["CodeSha256"] == packages.functions[function].source_code_hash  # the zip we built
+        assert configuration["TracingConfig"] == {"Mode": "Active"}
+        assert len(configuration["VpcConfig"]["SubnetIds"]) == 3
+        assert configuration["Layers"][0]["Arn"].split(":")[-2] == "cc-local-shared"
+    [mapping] = lambda_.list_event_source_mappings(FunctionName=outputs["post_call_function"])["EventSourceMappings"]
+    assert mapping["EventSourceArn"].endswith(":stream/cc-local-ctr")
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    notification = deployment.client("s3").get_bucket_notification_configuration(
+        Bucket="cc-local-voicemail-123456789012"
+    )
+    [target] = notification["LambdaFunctionConfigurations"]
+    assert target["LambdaFunctionArn"].endswith(":function:cc-local-voicemail")
+
+
+def test_private_api_and_event_rules_are_deployed(deployment: LocalDeployment) -> None:
+    from modules.api_gateway import ROUTES
+
+    api_id = deployment.outputs["application-local"]["api_id"]
+    apigateway = deployment.client("apigateway")
+    api = apigateway.get_rest_api(restApiId=api_id)
+    assert api["endpointConfiguration"]["types"] == ["PRIVATE"]
+    resources = apigateway.get_resources(restApiId=api_id, limit=500)["items"]
+    methods = {(verb, r["path"]) for r in resources for verb in r.get("resourceMethods", {})}
+    assert methods == {(route.method, route.path) for route in ROUTES}
+    assert apigateway.get_stage(restApiId=api_id, stageName="v1")["tracingEnabled"] is True
+    rules = {r["Name"] for r in deployment.client("events").list_rules(NamePrefix="cc-local-")["Rules"]}
+    assert {"cc-local-nightly-export", "cc-local-purge-expired", "cc-local-voicemail-received"} <= rules
+
+
+def test_packages_built_in_another_clone_plan_no_lambda_changes(
+    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Another clone (another path, fresh build folder, own synth) against the state applied here."""
+    import shutil
+
+    from modules.lambda_ import LambdaPackages
+    from stacks.app import build_app
+    from tools.build_lambdas import SOURCES, build_all
+
+    clone = tmp_path_factory.mktemp("other-clone")
+    shutil.copytree(SOURCES, clone / "lambdas", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    architecture = deployment.config.lambdas.architecture
+    build_all(architecture, clone / "lambdas", clone / "build")
+    packages = {architecture: LambdaPackages.from_build(clone / "build")}
+    app, _ = build_app([deployment.config], clone / "cdktf.out", packages)
+    app.synth()
+    stack = clone / "cdktf.out" / "stacks" / "integration-local"
+    init(stack)
+    code, text = plan_exit_code(stack)
+    assert code == PLAN_NO_CHANGES, f"the other clone's packages show up in the plan:\n{text}"
 
 
 def test_a_second_plan_shows_no_changes(deployment: LocalDeployment) -> None:

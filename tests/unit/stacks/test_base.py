@@ -83,3 +83,11 @@ def test_tag_drift_the_emulator_causes_is_ignored_on_the_emulator_only(
     for env, expected in (("local", {"ignore_changes": ["tags", "tags_all"]}), ("prod", None)):
         streams = synth(platform[env].integration)["resource"]["aws_kinesis_stream"].values()
         assert [stream.get("lifecycle") for stream in streams] == [expected] * 3, env
+
+
+def test_lambda_logging_config_the_emulator_drops_is_ignored_on_the_emulator_only(
+    platform: dict[str, Any], synth: SynthFn
+) -> None:
+    for env, expected in (("local", {"ignore_changes": ["logging_config"]}), ("prod", None)):
+        functions = synth(platform[env].integration)["resource"]["aws_lambda_function"].values()
+        assert {str(function.get("lifecycle")) for function in functions} == {str(expected)}, env
