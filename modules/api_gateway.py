@@ -411,7 +411,7 @@ class PrivateApi(Construct):
                 throttling_rate_limit=api.throttling_rate_limit,
                 throttling_burst_limit=api.throttling_burst_limit,
                 caching_enabled=api.cache_enabled,
-                cache_data_encrypted=api.cache_enabled,
+                cache_data_encrypted=True,  # whenever a cache is on, its entries are encrypted
             ),
         )
         return stage

@@ -13,7 +13,8 @@ with the functions key, memory/timeout/reserved concurrency from ``[lambdas]`` (
 ``[lambdas.functions.<name>]``). Functions invoked asynchronously (S3, EventBridge) retry
 ``async_retry_attempts`` times and then park the event on their own KMS-encrypted dead-letter
 queue; the CTR consumer bisects failing batches, reports partial failures and sends what still
-fails to its queue.
+fails to its queue. (No platform function consumes the agent-event stream: Connect writes it for
+real-time dashboards and analytics consumers, so it has no event source mapping here.)
 """
 
 from __future__ import annotations

@@ -50,10 +50,12 @@ EMULATED_SERVICES = (
 # Resource types whose tags moto drops on create (e.g. Kinesis CreateStream ignores `Tags`), so
 # every plan on the emulator would want to add them again; listed in README's emulator gaps.
 # Attributes moto does not store, per resource type: Kinesis CreateStream drops Tags; Lambda
-# CreateFunction drops LoggingConfig (README, emulator gaps).
+# CreateFunction drops LoggingConfig; CreateAuthorizer drops identityValidationExpression
+# (README, emulator gaps).
 EMULATOR_DROPPED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "aws_kinesis_stream": ("tags", "tags_all"),
     "aws_lambda_function": ("logging_config",),
+    "aws_api_gateway_authorizer": ("identity_validation_expression",),
 }
 
 
@@ -63,7 +65,9 @@ class IgnoreWhatTheEmulatorDrops:
 
     def visit(self, node: IConstruct) -> None:
         if isinstance(node, TerraformResource) and node.terraform_resource_type in EMULATOR_DROPPED_ATTRIBUTES:
-            node.add_override("lifecycle.ignore_changes", list(EMULATOR_DROPPED_ATTRIBUTES[node.terraform_resource_type]))
+            node.add_override(
+                "lifecycle.ignore_changes", list(EMULATOR_DROPPED_ATTRIBUTES[node.terraform_resource_type])
+            )
 
 
 def platform_tags(config: EnvConfig, layer: str) -> dict[str, str]:

@@ -203,7 +203,8 @@ def test_functions_run_the_built_packages_in_the_vpc(deployment: LocalDeployment
         assert configuration["TracingConfig"] == {"Mode": "Active"}
         assert len(configuration["VpcConfig"]["SubnetIds"]) == 3
         assert configuration["Layers"][0]["Arn"].split(":")[-2] == "cc-local-shared"
-    [mapping] = lambda_.list_event_source_mappings(FunctionName=outputs["post_call_function"])["EventSourceMappings"]
+    mappings = lambda_.list_event_source_mappings()["EventSourceMappings"]
+    [mapping] = [m for m in mappings if m["FunctionArn"].endswith(f":function:{outputs['post_call_function']}")]
     assert mapping["EventSourceArn"].endswith(":stream/cc-local-ctr")
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

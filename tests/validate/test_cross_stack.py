@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from stacks.layers import LAYER_ORDER
+
 
 def stack_json(full_synth: Path, name: str) -> dict[str, Any]:
     return dict(json.loads((full_synth / "stacks" / name / "cdk.tf.json").read_text()))
@@ -29,8 +31,20 @@ def test_on_the_emulator_remote_state_is_read_from_the_emulator_too(full_synth: 
 
 
 def test_layers_only_read_from_earlier_layers(full_synth: Path) -> None:
-    order = ["foundation", "data", "security", "integration", "application"]
+    order = [layer.value for layer in LAYER_ORDER]
+    assert order[-1] == "connect"
     for index, layer in enumerate(order):
         remote = stack_json(full_synth, f"{layer}-prod").get("data", {}).get("terraform_remote_state", {})
         sources = {name.removeprefix("cross-stack-reference-input-").removesuffix("-prod") for name in remote}
         assert sources <= set(order[:index]), f"{layer} reads from {sources}"
+
+
+def test_functions_read_the_database_table_and_roles_of_earlier_layers(full_synth: Path) -> None:
+    integration = stack_json(full_synth, "integration-prod")
+    core_api = next(
+        f for f in integration["resource"]["aws_lambda_function"].values() if f["function_name"] == "cc-prod-core-api"
+    )
+    variables = core_api["environment"]["variables"]
+    for name in ("DB_HOST", "DB_SECRET_ARN", "TABLE_NAME"):
+        assert variables[name].startswith("${data.terraform_remote_state.cross-stack-reference-input-data-prod"), name
+    assert core_api["role"].startswith("${data.terraform_remote_state.cross-stack-reference-input-security-prod")
