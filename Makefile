@@ -17,7 +17,7 @@ export TF_IN_AUTOMATION := 1
 # jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
-.PHONY: require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bootstrap plan deploy local local-down clean
+.PHONY: plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bootstrap plan deploy local local-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -81,6 +81,12 @@ bootstrap: require-env synth ## Create the env's state bucket (local state in .s
 
 plan: require-env synth ## terraform plan for every stack of ENV, in deployment order
 	$(PY) -m tools.deploy $(ENV) --plan
+
+plan-report: require-env synth ## PR plan report for ENV: reports/plan-<env>.md + .json; exit 3 on stateful destroys (ALLOW_STATEFUL_CHANGES=1 overrides)
+	$(PY) -m tools.plan_report $(ENV) $(if $(ALLOW_STATEFUL_CHANGES),--allow-stateful-changes)
+
+drift: require-env synth ## Refresh-only drift check of ENV: reports/drift-<env>.md + .json; exit 0 clean, 2 drift, 1 error
+	$(PY) -m tools.drift $(ENV)
 
 deploy: require-env setup ## cdktf deploy every layer stack of ENV (run `make bootstrap ENV=...` once first)
 	npx --no-install cdktf deploy $(addsuffix -$(ENV),$(LAYERS))

@@ -1,0 +1,89 @@
+"""Plan report: counts, blocking stateful destroys/replacements, masking, GitHub size limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.plan_report import MASK, action_of, fit, markdown, stack_report, summary
+
+
+def change(address: str, actions: list[str], before: Any = None, after: Any = None, **extra: Any) -> dict[str, Any]:
+    resource_type = address.split(".")[0]
+    return {
+        "address": address,
+        "type": resource_type,
+        "change": {"actions": actions, "before": before, "after": after, **extra},
+    }
+
+
+PLAN = {
+    "resource_changes": [
+        change(
+            "aws_dynamodb_table.table",
+            ["delete", "create"],
+            {"name": "a", "hash_key": "pk"},
+            {"name": "a", "hash_key": "id"},
+        ),
+        change(
+            "aws_lambda_function.fn",
+            ["update"],
+            {"memory_size": 512, "environment": {"x": "1"}},
+            {"memory_size": 1024, "environment": {"x": "1"}},
+        ),
+        change("aws_sqs_queue.q", ["create"], None, {"name": "q"}),
+        change("aws_iam_role.old", ["delete"], {"name": "old"}, None),
+        change("aws_db_instance.db", ["no-op"], {"id": "db"}, {"id": "db"}),
+        change(
+            "aws_secretsmanager_secret_version.v",
+            ["update"],
+            {"secret_string": "old"},
+            {"secret_string": "new"},
+            before_sensitive={"secret_string": True},
+            after_sensitive={"secret_string": True},
+        ),
+    ]
+}
+
+
+def test_actions_are_named_and_no_ops_dropped() -> None:
+    assert action_of(["delete", "create"]) == action_of(["create", "delete"]) == "replace"
+    assert action_of(["no-op"]) is None and action_of(["read"]) is None
+    report = stack_report("data-dev", PLAN)
+    assert [(c.address, c.action) for c in report.changes] == [
+        ("aws_dynamodb_table.table", "replace"),
+        ("aws_lambda_function.fn", "update"),
+        ("aws_sqs_queue.q", "create"),
+        ("aws_iam_role.old", "delete"),
+        ("aws_secretsmanager_secret_version.v", "update"),
+    ]
+
+
+def test_only_stateful_destroys_and_replacements_block() -> None:
+    report = stack_report("data-dev", PLAN)
+    assert [c.address for c in report.blocking] == ["aws_dynamodb_table.table"]
+    body = markdown("dev", [report])
+    assert body.index("blocking change(s)") < body.index("| Stack |"), "blocking changes come first"
+    assert "| `data-dev` | 1 | 2 | 1 | 1 |" in body
+    assert summary("dev", [report])["blocking"][0]["address"] == "aws_dynamodb_table.table"
+
+
+def test_updates_list_changed_attributes_and_mask_sensitive_values() -> None:
+    report = stack_report("data-dev", PLAN)
+    fn = next(c for c in report.changes if c.address == "aws_lambda_function.fn")
+    assert [(a.path, a.before, a.after) for a in fn.attributes] == [("memory_size", 512, 1024)]
+    secret = next(c for c in report.changes if c.type == "aws_secretsmanager_secret_version")
+    assert [(a.path, a.before, a.after) for a in secret.attributes] == [("secret_string", MASK, MASK)]
+    body = markdown("dev", [report])
+    assert '"old"' not in body and '"new"' not in body and MASK in body
+
+
+def test_no_changes_says_so() -> None:
+    body = markdown("dev", [stack_report("data-dev", {"resource_changes": [change("aws_s3_bucket.b", ["no-op"])]})])
+    assert "No changes" in body and "blocking" not in body
+
+
+def test_long_reports_are_cut_with_a_note_and_closed_details() -> None:
+    body = "x" * 100 + "<details>" + "y" * 1000
+    cut = fit(body, 400)
+    assert len(cut) <= 400 and "Report truncated" in cut
+    assert fit("short", 400) == "short"

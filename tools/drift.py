@@ -1,0 +1,134 @@
+"""Drift detection: ``python -m tools.drift ENV`` (``make drift ENV=...``).
+
+For every applied stack of the env: a refresh-only plan with ``-detailed-exitcode``, saved and read
+back with ``terraform show -json``. Each entry of ``resource_drift`` is reported with its
+attribute-level before/after (sensitive values masked), minus the attributes that
+``security/drift-ignore.toml`` declares known noise. Markdown and JSON go to ``reports/``.
+
+Exit codes: 0 no drift, 2 drift, 1 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.plan_report import AttributeChange, attribute_changes
+from tools.terraform import REPO_ROOT, TerraformError, run_terraform
+
+IGNORE_FILE = REPO_ROOT / "security" / "drift-ignore.toml"
+PLAN_FILE = "drift.tfplan"
+EXIT_DRIFT = 2
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """Attributes of matching resource types that drift without meaning anything (documented noise)."""
+
+    types: tuple[str, ...]
+    attributes: tuple[str, ...]
+    reason: str
+
+    def ignores(self, resource_type: str, path: str) -> bool:
+        if not any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in self.types):
+            return False
+        return any(path == attribute or path.startswith(f"{attribute}.") for attribute in self.attributes)
+
+
+def load_ignore_rules(path: Path = IGNORE_FILE) -> list[IgnoreRule]:
+    if not path.is_file():
+        return []
+    rules = []
+    for index, entry in enumerate(tomllib.loads(path.read_text()).get("ignore", [])):
+        if not entry.get("reason") or not entry.get("types") or not entry.get("attributes"):
+            raise ValueError(f"{path.name}: ignore entry {index} needs types, attributes and a reason")
+        rules.append(IgnoreRule(tuple(entry["types"]), tuple(entry["attributes"]), entry["reason"]))
+    return rules
+
+
+@dataclass(frozen=True)
+class DriftedResource:
+    stack: str
+    address: str
+    type: str
+    action: str  # update (changed out of band) or delete (gone)
+    attributes: tuple[AttributeChange, ...]
+
+
+def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRule]) -> list[DriftedResource]:
+    found = []
+    for entry in plan.get("resource_drift", []):
+        change = entry["change"]
+        action = "delete" if change["actions"] == ["delete"] else "update"
+        attributes = tuple(
+            attribute
+            for attribute in attribute_changes(
+                change.get("before") or {}, change.get("after") or {}, False,
+                change.get("before_sensitive", False), change.get("after_sensitive", False),
+            )
+            if not any(rule.ignores(entry["type"], attribute.path) for rule in rules)
+        )  # fmt: skip
+        if action == "delete" or attributes:
+            found.append(DriftedResource(stack, entry["address"], entry["type"], action, attributes))
+    return found
+
+
+def refresh_only_plan(path: Path) -> dict[str, Any]:
+    run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
+    run_terraform(
+        path, "plan", "-refresh-only", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode",
+        f"-out={PLAN_FILE}", ok_codes=(0, 2),
+    )  # fmt: skip
+    return dict(json.loads(run_terraform(path, "show", "-json", "-no-color", PLAN_FILE).stdout))
+
+
+def markdown(env: str, drifted: Sequence[DriftedResource]) -> str:
+    if not drifted:
+        return f"## Drift in `{env}`\n\nNo drift: every resource matches its state.\n"
+    lines = [f"## Drift in `{env}`", "", f"{len(drifted)} resource(s) changed outside Terraform:", ""]
+    for resource in drifted:
+        lines.append(f"- `{resource.stack}`: **{resource.action}** `{resource.address}`")
+        for attribute in resource.attributes:
+            before, after = json.dumps(attribute.before, default=str), json.dumps(attribute.after, default=str)
+            lines.append(f"  - `{attribute.path}`: state `{before[:80]}` -> real `{after[:80]}`")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str]) -> int:
+    from tools.deploy import deployment_order, plan_only_stacks
+
+    parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
+    parser.add_argument("env")
+    parser.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdktf.out")
+    parser.add_argument("--report-dir", type=Path, default=REPO_ROOT / "reports")
+    args = parser.parse_args(argv)
+    try:
+        rules = load_ignore_rules()
+        skipped = set(plan_only_stacks(args.env))
+        stacks = [name for name in deployment_order(args.outdir, args.env) if name not in skipped]
+        drifted = [
+            resource
+            for name in stacks
+            for resource in drifted_resources(name, refresh_only_plan(args.outdir / "stacks" / name), rules)
+        ]
+    except (TerraformError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    args.report_dir.mkdir(parents=True, exist_ok=True)
+    body = markdown(args.env, drifted)
+    (args.report_dir / f"drift-{args.env}.md").write_text(body)
+    document = {"env": args.env, "drifted": [asdict(resource) for resource in drifted]}
+    (args.report_dir / f"drift-{args.env}.json").write_text(json.dumps(document, indent=2, default=str) + "\n")
+    print(body)
+    return EXIT_DRIFT if drifted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
