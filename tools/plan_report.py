@@ -247,10 +247,17 @@ def main(argv: Sequence[str]) -> int:
     (args.report_dir / f"plan-{args.env}.md").write_text(body)
     (args.report_dir / f"plan-{args.env}.json").write_text(json.dumps(summary(args.env, reports), indent=2) + "\n")
     print(body)
+    return exit_code(reports, allow_stateful_changes=args.allow_stateful_changes)
+
+
+def exit_code(reports: Sequence[StackReport], *, allow_stateful_changes: bool) -> int:
     blocking = [change for report in reports for change in report.blocking]
-    if blocking and not args.allow_stateful_changes:
-        print(f"error: {len(blocking)} blocking change(s) to stateful resources; review them, then rerun with "
-              "--allow-stateful-changes (make plan-report ALLOW_STATEFUL_CHANGES=1)", file=sys.stderr)  # fmt: skip
+    if blocking and not allow_stateful_changes:
+        print(
+            f"error: {len(blocking)} blocking change(s) to stateful resources; review them, then rerun with "
+            "--allow-stateful-changes (make plan-report ALLOW_STATEFUL_CHANGES=1)",
+            file=sys.stderr,
+        )
         return EXIT_BLOCKING
     return 0
 

@@ -7,6 +7,7 @@ bucket the other stacks' S3 backends use), and always stops the emulator at the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,3 +258,99 @@ def test_a_second_plan_shows_no_changes(deployment: LocalDeployment) -> None:
     for name in deployment.outputs:
         code, text = plan_exit_code(deployment.outdir / "stacks" / name)
         assert code == PLAN_NO_CHANGES, f"{name} did not converge:\n{text}"
+
+
+def _resynth(deployment: LocalDeployment, outdir: Path) -> Path:
+    """The `local` app synthesized again (after a test changed some construct code) into ``outdir``."""
+    from stacks.app import build_app
+
+    app, _ = build_app([deployment.config], outdir)
+    app.synth()
+    return outdir
+
+
+def test_plan_report_shows_no_changes_then_exactly_a_construct_change(
+    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import modules.lambda_ as lambda_module
+    from modules.naming import Function
+    from tools.plan_report import exit_code, markdown, report_env
+
+    applied = list(deployment.outputs)
+    untouched = report_env(deployment.outdir, "local", applied)
+    assert all(not report.changes for report in untouched), markdown("local", untouched)
+    assert "No changes" in markdown("local", untouched)
+
+    monkeypatch.setitem(lambda_module.TIMEOUTS, Function.POST_CALL, 121)
+    outdir = _resynth(deployment, tmp_path_factory.mktemp("changed") / "cdktf.out")
+    [report] = report_env(outdir, "local", ["integration-local"])
+    [change] = report.changes
+    assert (change.action, change.type) == ("update", "aws_lambda_function")
+    assert [(a.path, a.before, a.after) for a in change.attributes] == [("timeout", 120, 121)]
+    assert exit_code([report], allow_stateful_changes=False) == 0
+
+
+def test_plan_report_blocks_replacing_the_table(
+    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import modules.dynamodb as dynamodb
+    from tools.plan_report import EXIT_BLOCKING, exit_code, markdown, report_env
+
+    renamed = dynamodb.table_name
+    monkeypatch.setattr(dynamodb, "table_name", lambda config: f"{renamed(config)}-v2")
+    outdir = _resynth(deployment, tmp_path_factory.mktemp("replaced") / "cdktf.out")
+    reports = report_env(outdir, "local", ["data-local"])
+    [blocking] = reports[0].blocking
+    assert (blocking.type, blocking.action) == ("aws_dynamodb_table", "replace")
+    assert "blocking change(s)" in markdown("local", reports)
+    assert exit_code(reports, allow_stateful_changes=False) == EXIT_BLOCKING
+    assert exit_code(reports, allow_stateful_changes=True) == 0
+
+
+def test_drift_detection_reports_exactly_the_out_of_band_changes(
+    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Runs last: it changes the deployment behind Terraform's back."""
+    from tools import drift
+
+    reports = tmp_path_factory.mktemp("drift-reports")
+    arguments = ["local", "--outdir", str(deployment.outdir), "--report-dir", str(reports)]
+    assert drift.main(arguments) == 0, (reports / "drift-local.md").read_text()
+
+    outputs = deployment.outputs
+    ec2, s3 = deployment.client("ec2"), deployment.client("s3")
+    database_sg = next(
+        group["GroupId"]
+        for group in ec2.describe_security_groups()["SecurityGroups"]
+        if group["GroupName"] == "cc-local-postgres"
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=database_sg, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                                             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )  # fmt: skip
+    s3.put_bucket_versioning(Bucket="cc-local-exports-123456789012", VersioningConfiguration={"Status": "Suspended"})
+    deployment.client("dynamodb").update_continuous_backups(
+        TableName="cc-local-queue-experience", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}
+    )
+    lambda_ = deployment.client("lambda")
+    core_api = outputs["integration-local"]["core_api_function"]
+    variables = lambda_.get_function_configuration(FunctionName=core_api)["Environment"]["Variables"]
+    lambda_.update_function_configuration(
+        FunctionName=core_api, Environment={"Variables": {**variables, "POWERTOOLS_LOG_LEVEL": "DEBUG"}}
+    )
+    sqs = deployment.client("sqs")
+    sqs.tag_queue(QueueUrl=sqs.get_queue_url(QueueName="cc-local-post-call-dlq")["QueueUrl"], Tags={"owner": "someone"})
+
+    assert drift.main(arguments) == drift.EXIT_DRIFT
+    found = json.loads((reports / "drift-local.json").read_text())["drifted"]
+    by_type = {resource["type"]: resource for resource in found}
+    assert sorted(by_type) == sorted(
+        ["aws_security_group", "aws_s3_bucket_versioning", "aws_dynamodb_table", "aws_lambda_function", "aws_sqs_queue"]
+    ), found
+    assert len(found) == 5
+    paths = {kind: {attribute["path"] for attribute in resource["attributes"]} for kind, resource in by_type.items()}
+    assert any(path.startswith("ingress") for path in paths["aws_security_group"])
+    assert any(path.startswith("versioning_configuration") for path in paths["aws_s3_bucket_versioning"])
+    assert any(path.startswith("point_in_time_recovery") for path in paths["aws_dynamodb_table"])
+    assert any(path.startswith("environment") for path in paths["aws_lambda_function"])
+    assert any(path.startswith("tags") for path in paths["aws_sqs_queue"])
