@@ -61,3 +61,17 @@ def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
 def as_list(value: Any) -> list[Any]:
     """IAM allows a single string where a list is allowed; tests compare lists."""
     return value if isinstance(value, list) else [value]
+
+
+def lambda_shared_models() -> Any:
+    """``cc_shared.models`` from the Lambda layer's sources, for tests that keep infra in step with it."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    layer = str(Path(__file__).resolve().parent.parent / "lambdas" / "shared")
+    sys.path.insert(0, layer)
+    try:
+        return importlib.import_module("cc_shared.models")
+    finally:
+        sys.path.remove(layer)

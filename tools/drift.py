@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.deploy import deployment_order, init, plan_only_stacks
 from tools.plan_report import AttributeChange, attribute_changes
 from tools.terraform import REPO_ROOT, TerraformError, run_terraform
 
@@ -81,7 +82,7 @@ def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRu
 
 
 def refresh_only_plan(path: Path) -> dict[str, Any]:
-    run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
+    init(path)
     run_terraform(
         path, "plan", "-refresh-only", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode",
         f"-out={PLAN_FILE}", ok_codes=(0, 2),
@@ -102,8 +103,6 @@ def markdown(env: str, drifted: Sequence[DriftedResource]) -> str:
 
 
 def main(argv: Sequence[str]) -> int:
-    from tools.deploy import deployment_order, plan_only_stacks
-
     parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
     parser.add_argument("env")
     parser.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdktf.out")

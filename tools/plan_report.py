@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.deploy import deployment_order, init
 from tools.terraform import REPO_ROOT, TerraformError, run_terraform
 
 STATEFUL_TYPES = frozenset(
@@ -218,7 +219,7 @@ def summary(env: str, reports: Sequence[StackReport]) -> dict[str, Any]:
 
 
 def plan_stack(path: Path) -> dict[str, Any]:
-    run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
+    init(path)
     run_terraform(path, "plan", "-input=false", "-no-color", "-lock=false", f"-out={PLAN_FILE}")
     shown = run_terraform(path, "show", "-json", "-no-color", PLAN_FILE)
     return dict(json.loads(shown.stdout))
@@ -229,8 +230,6 @@ def report_env(outdir: Path, env: str, stacks: Iterable[str]) -> list[StackRepor
 
 
 def main(argv: Sequence[str]) -> int:
-    from tools.deploy import deployment_order
-
     parser = argparse.ArgumentParser(prog="python -m tools.plan_report", description=__doc__.splitlines()[0])
     parser.add_argument("env")
     parser.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdktf.out")

@@ -4,8 +4,6 @@ integrations to the right function, a stage with logs/X-Ray/throttling, redeploy
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,7 @@ from envs import EnvConfig
 from modules.api_gateway import MODELS, ROUTES, definition_hash
 from modules.naming import Function
 from tests.conftest import SynthFn
-from tests.helpers import body, policy, ref, resources
+from tests.helpers import body, lambda_shared_models, policy, ref, resources
 
 
 @pytest.fixture(scope="module")
@@ -128,11 +126,7 @@ def test_deployment_is_redeployed_exactly_when_the_definition_changes(
 
 def test_body_models_match_the_functions_pydantic_models() -> None:
     """API Gateway rejects what the function would reject: same properties, same required fields."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "lambdas" / "shared"))
-    try:
-        from cc_shared import models
-    finally:
-        sys.path.pop(0)
+    models = lambda_shared_models()
     for name, schema in MODELS.items():
         generated = getattr(models, name).model_json_schema()
         assert set(schema["properties"]) == set(generated["properties"]), name

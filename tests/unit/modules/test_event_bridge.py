@@ -11,7 +11,7 @@ import pytest
 from modules.event_bridge import PLATFORM_RULES, Rule
 from modules.naming import Function
 from tests.conftest import SynthFn
-from tests.helpers import body, policy, ref, resources
+from tests.helpers import body, lambda_shared_models, policy, ref, resources
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,12 @@ def test_dead_letter_queues_accept_only_these_rules(platform: dict[str, Any], ap
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     expected = [ref(rules.rules["nightly-export"], "arn"), ref(rules.rules["purge-expired"], "arn")]
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": expected}}
+
+
+def test_the_voicemail_pattern_matches_what_the_voicemail_function_publishes() -> None:
+    models = lambda_shared_models()
+    [rule] = [r for r in PLATFORM_RULES if r.function is Function.NOTIFICATION]
+    assert rule.pattern == {"source": [models.EVENT_SOURCE], "detail-type": [models.VOICEMAIL_RECEIVED]}
 
 
 def test_a_rule_needs_exactly_one_trigger() -> None:
