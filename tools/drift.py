@@ -63,6 +63,22 @@ class DriftedResource:
     attributes: tuple[AttributeChange, ...]
 
 
+def canonical(value: Any) -> Any:
+    """A value as AWS means it: unset and empty are the same (state ``null``, API ``[]``, ``{}``, ``""``,
+    ``false``), and a JSON document is its parsed content, not its whitespace or key order."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return canonical(json.loads(value))
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        kept = {key: canonical(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item is not None} or None
+    if isinstance(value, list):
+        return [canonical(item) for item in value] or None
+    return None if value is False or value == "" else value
+
+
 def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRule]) -> list[DriftedResource]:
     found = []
     for entry in plan.get("resource_drift", []):
@@ -71,7 +87,7 @@ def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRu
         attributes = tuple(
             attribute
             for attribute in attribute_changes(
-                change.get("before") or {}, change.get("after") or {}, False,
+                canonical(change.get("before")) or {}, canonical(change.get("after")) or {}, False,
                 change.get("before_sensitive", False), change.get("after_sensitive", False),
             )
             if not any(rule.ignores(entry["type"], attribute.path) for rule in rules)

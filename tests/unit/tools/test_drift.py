@@ -44,3 +44,16 @@ def test_the_shipped_ignore_file_is_valid_and_each_entry_has_a_reason(tmp_path: 
     broken.write_text('[[ignore]]\ntypes = ["aws_*"]\nattributes = ["tags_all"]\n')
     with pytest.raises(ValueError, match="needs types, attributes and a reason"):
         load_ignore_rules(broken)
+
+
+def test_unset_and_empty_are_the_same_and_json_is_compared_by_content() -> None:
+    from tools.drift import canonical
+
+    assert canonical(None) == canonical("") == canonical([]) == canonical({}) == canonical(False) is None
+    assert canonical({"tags": None}) == canonical({"tags": {}}) is None
+    assert canonical('{"a": 1,  "b": []}') == canonical('{"a":1}') == {"a": 1}
+    assert canonical(0) == 0 and canonical(True) is True  # zero and true are values, not "unset"
+    plan = {"resource_drift": [{"address": "aws_sns_topic.t", "type": "aws_sns_topic",
+            "change": {"actions": ["update"], "before": {"tags": None, "policy": '{"a": 1}'},
+                       "after": {"tags": {}, "policy": '{ "a" : 1 }'}}}]}  # fmt: skip
+    assert drifted_resources("application-local", plan, []) == []
