@@ -109,8 +109,7 @@ def archive(ctr: ContactTraceRecord, raw: bytes) -> None:
         Key=f"ctr-raw/{day}/{ctr.ContactId}-{stamp}.json",
         Body=raw,
         ContentType="application/json",
-        ServerSideEncryption="aws:kms",
-    )
+    )  # no encryption header: the bucket's default (the storage CMK) applies; "aws:kms" alone means aws/s3
 
 
 @tracer.capture_method

@@ -66,7 +66,7 @@ def export_day(event: dict[str, Any]) -> dict[str, Any]:
             spool,
             required("EXPORTS_BUCKET"),
             key,
-            ExtraArgs={"ContentType": "text/csv", "ServerSideEncryption": "aws:kms"},
+            ExtraArgs={"ContentType": "text/csv"},  # the bucket default (the storage CMK) encrypts it
         )
     metrics.add_metric(name="ContactsExported", unit="Count", value=rows)
     return {"job": "nightly-export", "date": day.isoformat(), "key": key, "rows": rows}
