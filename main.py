@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 
 from envs import EnvConfigError, env_names, load_envs
-from tools.jsii_env import quiet_jsii
+from tools.jsii_env import prepare_jsii
 
 
 def selected_env_names(environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -26,8 +26,8 @@ def main() -> int:
     except EnvConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    quiet_jsii()
-    from stacks.app import build_app  # imported here: loading the provider bindings takes ~10 s
+    prepare_jsii()
+    from stacks.app import build_app  # imported here, after prepare_jsii(): cdktf starts Node
     from tools.build_lambdas import BuildError
 
     try:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from envs import EnvConfig, load_envs
-from tools.jsii_env import quiet_jsii
+from tools.jsii_env import prepare_jsii
 
-quiet_jsii()
+prepare_jsii()
 
 SynthFn = Callable[[Any], dict[str, Any]]
 TEST_LEVELS = ("unit", "functions", "validate", "emulator")
