@@ -17,7 +17,7 @@ export TF_IN_AUTOMATION := 1
 # jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
-.PHONY: plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bootstrap plan deploy local local-down clean
+.PHONY: plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bench bootstrap plan deploy local local-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ synth: setup ## Synthesize cdktf.out/stacks/<layer>-<env> for all envs (or ENV=.
 
 lambdas: $(VENV)/.installed ## Build lambdas/* into reproducible zips under build/lambdas (ARCH=arm64|x86_64)
 	$(PY) -m tools.build_lambdas $(or $(ARCH),arm64)
+
+bench: setup ## Benchmark synth (floor, naive per-env, ours), RSS, Lambda builds, unit/validate times; exit 1 on a missed target
+	$(PY) -m tools.bench
 
 scan: synth ## checkov over the synthesized dev/staging/prod stacks (skips: security/checkov-skips.toml)
 	$(PY) -m tools.security_scan cdktf.out/stacks

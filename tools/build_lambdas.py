@@ -20,6 +20,7 @@ Why each rule:
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import io
@@ -263,11 +264,18 @@ def size_report(built: Sequence[BuiltPackage]) -> str:
     return "\n".join(lines)
 
 
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.build_lambdas", description=__doc__.splitlines()[0])
+    parser.add_argument("architecture", nargs="?", default="arm64", help="arm64 (default) or x86_64")
+    parser.add_argument("--out", type=Path, help="build folder (default: build/lambdas/<architecture>)")
+    return parser.parse_args(argv)
+
+
 def main(argv: Sequence[str]) -> int:
-    architecture = argv[0] if argv else "arm64"
+    args = parse_args(argv)
     started = time.perf_counter()
     try:
-        built = build_all(architecture)
+        built = build_all(args.architecture, out=args.out)
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

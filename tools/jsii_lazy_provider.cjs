@@ -13,6 +13,10 @@ const path = require("path");
 
 const PROVIDER_INDEX = path.join("@cdktf", "provider-aws", "lib", "index.js");
 const EXPORT_LINE = /^exports\.([A-Za-z0-9_$]+) = require\("(\.\/[A-Za-z0-9_.-]+)"\);$/;
+// Lines of the generated index that carry no export: directive, comments, the ES-module marker,
+// TypeScript's `exports.a = exports.b = void 0;` hoisting.
+const PRELUDE_LINE =
+  /^(\s*$|"use strict";$|\/\*\*|\s*\*|\/\/|Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);$|(exports\.[A-Za-z0-9_$]+ = )+void 0;$)/;
 const compileJs = Module._extensions[".js"];
 
 function lazyExports(module, filename) {
@@ -20,8 +24,10 @@ function lazyExports(module, filename) {
   for (const line of fs.readFileSync(filename, "utf8").split("\n")) {
     const match = EXPORT_LINE.exec(line);
     if (match) exported.push([match[1], match[2]]);
+    // Anything else means a generator we do not know: load that index as it is.
+    else if (!PRELUDE_LINE.test(line)) return false;
   }
-  if (exported.length === 0) return false; // not the generated index we know: load it as it is
+  if (exported.length === 0) return false;
   Object.defineProperty(module.exports, "__esModule", { value: true });
   for (const [name, request] of exported) {
     Object.defineProperty(module.exports, name, {

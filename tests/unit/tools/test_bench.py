@@ -1,0 +1,133 @@
+"""The benchmark's measuring parts: process-tree memory, tree comparison, targets, what counts as floor.
+
+The benchmark itself is `make bench` (minutes of wall time, figures that depend on the machine);
+these check that what it prints is measured correctly.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tools.bench import (
+    BenchError,
+    Measurement,
+    base_env,
+    evaluate,
+    measure,
+    process_tree,
+    provider_modules_used,
+    render,
+    tree_differences,
+)
+from tools.jsii_env import EAGER_IMPORT_VARIABLE, NODE_PRELOAD
+
+ROOT = Path(__file__).resolve().parents[3]
+ALLOCATE_120_MB = (
+    "import time; data = bytearray(120 * 1024 * 1024); data[::4096] = b'x' * len(data[::4096]); time.sleep(0.3)"
+)
+
+
+def test_floor_imports_the_provider_modules_the_constructs_use(tmp_path: Path) -> None:
+    (tmp_path / "network.py").write_text(
+        "from cdktf import TerraformStack\n"
+        "from cdktf_cdktf_provider_aws.vpc import Vpc\n"
+        "from cdktf_cdktf_provider_aws.subnet import Subnet\n"
+    )
+
+    assert provider_modules_used([tmp_path]) == ["subnet", "vpc"]
+    assert {"vpc", "lambda_function", "connect_instance", "provider"} <= set(provider_modules_used())
+
+
+def test_measure_reports_the_peak_memory_of_a_child_and_its_children(tmp_path: Path) -> None:
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {ALLOCATE_120_MB!r}], check=True)"
+
+    measured = measure("grandchild", [sys.executable, "-c", parent], {}, tmp_path / "log")
+
+    assert measured.process_peak_mb >= 120, "wait4 covers descendants, as /usr/bin/time -v does"
+    assert measured.tree_peak_mb >= measured.process_peak_mb
+    assert 0.3 < measured.seconds < 30
+
+
+def test_measure_refuses_a_failed_command_and_shows_its_output(tmp_path: Path) -> None:
+    failing = [sys.executable, "-c", "print('synth broke'); raise SystemExit(3)"]
+
+    with pytest.raises(BenchError, match=r"(?s)exited 3.*synth broke"):
+        measure("broken synth", failing, {}, tmp_path / "log")
+
+
+def test_process_tree_includes_grandchildren() -> None:
+    sleeper = "import time; time.sleep(3)"
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {sleeper!r}])"]
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while len(process_tree(child.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(process_tree(child.pid)) == 2
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_tree_differences_names_changed_missing_and_extra_files(tmp_path: Path) -> None:
+    left, right = tmp_path / "left", tmp_path / "right"
+    for root in (left, right):
+        (root / "stacks" / "vpc-dev").mkdir(parents=True)
+        (root / "manifest.json").write_text("{}")
+        (root / "stacks" / "vpc-dev" / "cdk.tf.json").write_text('{"a": 1}')
+    assert tree_differences(left, right) == []
+
+    (right / "stacks" / "vpc-dev" / "cdk.tf.json").write_text('{"a": 2}')
+    (left / "stacks" / "vpc-dev" / "only-left.txt").write_text("x")
+
+    assert tree_differences(left, right) == ["stacks/vpc-dev/cdk.tf.json", "stacks/vpc-dev/only-left.txt"]
+
+
+def row(label: str, seconds: float, process: float = 200, tree: float = 300) -> Measurement:
+    return Measurement(label, seconds, process, tree)
+
+
+def test_targets_are_met_by_a_fast_small_deterministic_synth() -> None:
+    targets = evaluate(row("floor", 12), row("naive", 65), row("ours", 6), row("warm", 0.1), [], [])
+
+    assert [target.met for target in targets] == [True] * 7
+
+
+def test_each_target_can_be_missed() -> None:
+    slow_big = row("ours", 16, process=650, tree=900)
+
+    targets = evaluate(row("floor", 12), row("naive", 40), slow_big, row("warm", 1.5), ["x"], ["y", "z"])
+
+    assert {target.name: target.met for target in targets} == {
+        "all envs synthesized vs the bare-import floor": False,
+        "speed-up over naive per-env `cdktf synth`": False,
+        "peak RSS of the full synth, largest process": True,
+        "peak RSS of the full synth, process tree": False,
+        "warm Lambda build, no change": False,
+        "synth output, two runs": False,
+        "synth output, ours vs the standard import": False,
+    }
+    assert "2 files differ" in render([row("floor", 12)], row("floor", 12), targets)
+
+
+def test_runs_start_from_a_neutral_environment() -> None:
+    env = base_env(
+        {
+            "PATH": "/usr/bin",
+            "PLATFORM_ENVS": "dev",
+            EAGER_IMPORT_VARIABLE: "1",
+            "JSII_RUNTIME_PACKAGE_CACHE": "disabled",
+            "NODE_OPTIONS": f'--max-old-space-size=2048 --require "{NODE_PRELOAD}"',
+        }
+    )
+
+    assert "PLATFORM_ENVS" not in env and EAGER_IMPORT_VARIABLE not in env
+    assert "JSII_RUNTIME_PACKAGE_CACHE" not in env, "jsii's default, as a user would have it"
+    assert env["NODE_OPTIONS"] == "--max-old-space-size=2048"
+    assert Path(env["TF_CLI_CONFIG_FILE"]).is_file()
