@@ -2,12 +2,14 @@
 
 cdktf's ``Testing.to_be_valid_terraform`` runs a plain `terraform init`, which needs the S3
 backends' buckets, and only returns False; this runs `init -backend=false` + `validate -json`
-itself and puts Terraform's diagnostics in the failure message.
+itself, for all stacks in one Terraform run (each stack a child module of a generated root), and
+puts Terraform's diagnostics in the failure message.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +18,16 @@ import pytest
 from envs import env_names
 from stacks.bootstrap import bootstrap_stack_name
 from stacks.layers import LAYER_ORDER
-from tools.terraform import TerraformError, map_stacks_in_parallel, run_terraform
+from tools.terraform import validate_stacks_together
 
 STACK_NAMES = [bootstrap_stack_name(env) for env in env_names()] + [
     layer.stack_name(env) for env in env_names() for layer in LAYER_ORDER
 ]
 
 
-def validate_stack(stack_dir: Path) -> dict[str, Any]:
-    try:
-        run_terraform(stack_dir, "init", "-backend=false", "-input=false", "-no-color")
-    except TerraformError as error:
-        return {"valid": False, "diagnostics": [{"summary": str(error)}]}
-    result = run_terraform(stack_dir, "validate", "-json", "-no-color", ok_codes=(0, 1))
-    return dict(json.loads(result.stdout))
-
-
 @pytest.fixture(scope="session")
-def validations(full_synth: Path) -> dict[str, dict[str, Any]]:
-    """Validate all stacks once, two at a time (the machines have two cores)."""
-    return map_stacks_in_parallel([full_synth / "stacks" / name for name in STACK_NAMES], validate_stack, workers=2)
+def diagnostics(full_synth: Path) -> dict[str, list[dict[str, Any]]]:
+    return validate_stacks_together(full_synth / "stacks", STACK_NAMES)
 
 
 def test_synth_writes_every_stack_of_every_env(full_synth: Path) -> None:
@@ -45,7 +37,23 @@ def test_synth_writes_every_stack_of_every_env(full_synth: Path) -> None:
 
 
 @pytest.mark.parametrize("stack_name", STACK_NAMES)
-def test_stack_is_valid_terraform(validations: dict[str, dict[str, Any]], stack_name: str) -> None:
-    result = validations[stack_name]
-    problems = [d for d in result.get("diagnostics", []) if d.get("severity") == "error" or not result["valid"]]
-    assert result["valid"], json.dumps(problems, indent=2)
+def test_stack_is_valid_terraform(diagnostics: dict[str, list[dict[str, Any]]], stack_name: str) -> None:
+    errors = [diagnostic for diagnostic in diagnostics[stack_name] if diagnostic.get("severity") == "error"]
+    assert not errors, json.dumps(errors, indent=2)
+
+
+def test_a_broken_stack_is_reported_as_that_stack(tmp_path: Path, full_synth: Path) -> None:
+    """The shared run must still pin an error on the stack that has it, and on no other."""
+    stacks = tmp_path / "stacks"
+    for name in ("data-dev", "data-prod"):
+        shutil.copytree(full_synth / "stacks" / name, stacks / name, ignore=shutil.ignore_patterns(".terraform*"))
+    broken = stacks / "data-prod" / "cdk.tf.json"
+    config = json.loads(broken.read_text())
+    table = next(iter(config["resource"]["aws_dynamodb_table"].values()))
+    table["billing_mode"] = "${aws_nope.missing.id}"
+    broken.write_text(json.dumps(config))
+
+    found = validate_stacks_together(stacks, ["data-dev", "data-prod"])
+
+    assert [d["summary"] for d in found["data-prod"]] == ["Reference to undeclared resource"]
+    assert found["data-dev"] == []
