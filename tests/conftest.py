@@ -1,5 +1,6 @@
-"""Shared fixtures. Everything that needs cdktf is session-scoped: the provider bindings cost
-~10 s to import, so a test run imports them once and synthesizes each stack at most once."""
+"""Shared fixtures. Everything that needs cdktf is session-scoped: starting jsii and the provider
+bindings costs seconds even with the loader prepare_jsii() installs (~12 s without it), so a test
+run pays it once and synthesizes each stack at most once."""
 
 from __future__ import annotations
 

@@ -161,14 +161,27 @@ def run_terraform(
 CHILD_MODULE_WARNINGS = frozenset({"Backend configuration ignored"})
 
 
-def validate_stacks_together(stacks_dir: Path, names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """`terraform validate` for many stacks in one Terraform run: each stack becomes a child module of
-    a generated root next to ``stacks_dir``, so there is one `init` and one configuration walk
-    instead of one of each per stack (28 stacks: ~22 s instead of ~58 s on two cores).
+def validate_stacks_together(
+    stacks_dir: Path, names: Sequence[str], stacks_per_run: int = 7
+) -> dict[str, list[dict[str, Any]]]:
+    """`terraform validate` for many stacks, ``stacks_per_run`` at a time: each stack becomes a child
+    module of a generated root next to ``stacks_dir``, so a run does one `init` and one configuration
+    walk for all its stacks instead of one of each per stack.
+
+    Why 7: each child module configures its own provider, and every provider process stays up for
+    the whole walk (~450 MB RSS each). Measured on 28 stacks, 2 cores: one stack per run (two runs
+    in parallel) 58 s; 7 per run 30 s with a 3.5 GB process tree; all 28 in one run 23 s and 12 GB.
 
     Returns each stack's diagnostics (errors and warnings, without the expected backend warning);
-    a diagnostic that names no stack file is given to every stack.
+    a diagnostic that names no stack file is given to every stack of its run.
     """
+    diagnostics: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(names), stacks_per_run):
+        diagnostics.update(_validate_as_child_modules(stacks_dir, names[start : start + stacks_per_run]))
+    return diagnostics
+
+
+def _validate_as_child_modules(stacks_dir: Path, names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     root = stacks_dir.parent / "validate-all"
     root.mkdir(exist_ok=True)
     modules = {name: {"source": f"../{stacks_dir.name}/{name}"} for name in names}
