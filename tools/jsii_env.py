@@ -54,8 +54,9 @@ def skip_provider_package_index(modules: MutableMapping[str, types.ModuleType] =
     That ``__init__`` imports all 2,136 resource modules of the provider: ~10 s and ~470 MB in Python,
     when a synth of this platform uses about 70 of them. A resource module still imports the normal
     way (``from cdktf_cdktf_provider_aws.vpc import Vpc``) and loads the jsii assembly through the
-    package's ``_jsii`` module, so the Node side is unchanged. Attribute access on the package
-    (``cdktf_cdktf_provider_aws.vpc``) imports that module on demand, as the real index would have.
+    package's ``_jsii`` module, as before (the Node side's own index is preload_lazy_provider_index's
+    business). Attribute access on the package (``cdktf_cdktf_provider_aws.vpc``) imports that module
+    on demand, as the real index would have.
 
     Returns False (and changes nothing) when the package is already imported or not installed.
     """
