@@ -3,7 +3,11 @@ dead-letter queues, the CTR stream consumer and the voicemail bucket's notificat
 
 The code is deployed from the packages ``tools/build_lambdas.py`` built in place: each function's
 ``source_code_hash`` is the base64 SHA-256 the build recorded for its zip, so a plan shows a
-function only when its bytes changed. Roles and log groups come from the security layer; the
+function only when its bytes changed. The zips go through the foundation layer's code bucket
+(versioned, KMS, one object per package content): Lambda takes packages of up to 250 MB from S3
+but only 50 MB uploaded inline, and the provider uploads inline packages one at a time (a global
+lock held through each create and its 5 s wait), while S3-sourced functions are created side by
+side. Roles and log groups come from the security layer; the
 resource policies for API Gateway, Connect and EventBridge are added by the layers that own those
 callers, which know their ARNs.
 
@@ -19,6 +23,7 @@ real-time dashboards and analytics consumers, so it has no event source mapping 
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +52,7 @@ from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
 from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
+from cdktf_cdktf_provider_aws.s3_object import S3Object
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
@@ -54,6 +60,7 @@ from envs import EnvConfig
 from modules.iam import FunctionIdentity
 from modules.naming import Function, function_name
 from modules.policy import Statement, policy_document
+from modules.secure_bucket import SecureBucket
 
 RUNTIME = "python3.12"
 LAYER_PACKAGE = "shared"
@@ -222,22 +229,34 @@ class FunctionsProps:
     queue_experience_stream: StreamSource
     voicemail_bucket_id: str
     voicemail_bucket_arn: str
+    code_bucket: SecureBucket  # where the packages are uploaded (the foundation layer's lambda-code bucket)
+    code_key: KmsKey  # encrypts the uploaded packages
+
+
+def code_key(package: Package) -> str:
+    """One object per package content: a new build is a new key, so no object is ever overwritten."""
+    digest = base64.b64decode(package.source_code_hash).hex()
+    return f"{package.name}/{digest}.zip"
 
 
 class Functions(Construct):
-    """Exposes ``layer``, ``functions`` (Function -> LambdaFunction), ``dead_letter_queues``,
-    ``ctr_consumer`` (the event source mapping) and ``voicemail_notification``."""
+    """Exposes ``code`` (package name -> its S3 object), ``layer``, ``functions`` (Function ->
+    LambdaFunction), ``dead_letter_queues``, ``ctr_consumer`` (the event source mapping) and
+    ``voicemail_notification``."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: FunctionsProps) -> None:
         super().__init__(scope, construct_id)
         self._config, self._props = config, props
         architecture = config.lambdas.architecture
+        self.code: dict[str, S3Object] = {}
+        layer_code = self._code("shared-layer-package", props.packages.layer)
         self.layer = LambdaLayerVersion(
             self,
             "shared-layer",
             layer_name=config.resource_name("shared"),
             description="Shared code of the contact-center functions (cc_shared) and their dependencies",
-            filename=self._asset("shared-layer-package", props.packages.layer),
+            s3_bucket=layer_code.bucket,
+            s3_key=layer_code.key,
             source_code_hash=props.packages.layer.source_code_hash,
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[architecture],
@@ -252,8 +271,20 @@ class Functions(Construct):
         self._queue_experience_producer()
         self.voicemail_notification = self._voicemail_notification()
 
-    def _asset(self, construct_id: str, package: Package) -> str:
-        return TerraformAsset(self, construct_id, path=str(package.zip_path), type=AssetType.FILE).path
+    def _code(self, construct_id: str, package: Package) -> S3Object:
+        """The package zip as an object of the code bucket, encrypted with the bucket's key."""
+        asset = TerraformAsset(self, construct_id, path=str(package.zip_path), type=AssetType.FILE)
+        self.code[package.name] = S3Object(
+            self,
+            f"{construct_id}-object",
+            bucket=self._props.code_bucket.bucket.bucket,
+            key=code_key(package),
+            source=asset.path,
+            source_hash=package.source_code_hash,
+            kms_key_id=self._props.code_key.arn,
+            content_type="application/zip",
+        )
+        return self.code[package.name]
 
     def _function(self, function: Function) -> LambdaFunction:
         config, props = self._config, self._props
@@ -262,6 +293,7 @@ class Functions(Construct):
             props.identities[function],
             sizing(config, function),
         )
+        code = self._code(f"{function.value}-package", package)
         return LambdaFunction(
             self,
             function.value,
@@ -271,7 +303,8 @@ class Functions(Construct):
             runtime=RUNTIME,
             architectures=[config.lambdas.architecture],
             handler=f"{package_name(function)}.handler",
-            filename=self._asset(f"{function.value}-package", package),
+            s3_bucket=code.bucket,
+            s3_key=code.key,
             source_code_hash=package.source_code_hash,
             layers=[self.layer.arn],
             memory_size=size.memory_mb,

@@ -203,10 +203,16 @@ class StorageProps:
     replica_provider: AwsProvider | None = None
 
 
+# The bucket the Lambda packages ship through (modules/lambda_.py uploads them): build outputs, not data,
+# so it is neither VPC-fenced nor replicated (they are rebuilt byte for byte from git).
+LAMBDA_CODE_BUCKET = "lambda-code"
+
+
 class Storage(Construct):
     """Exposes ``key`` (storage KMS key), ``access_logs``, one attribute per data bucket
     (``recordings``, ``voicemail``, ``exports``, ``screen_recordings``, ``command_center``),
-    ``replica`` (the DR site) and ``replication_role``, both None without replication."""
+    ``lambda_code`` (the functions' package bucket), ``replica`` (the DR site) and
+    ``replication_role``, both None without replication."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: StorageProps) -> None:
         super().__init__(scope, construct_id)
@@ -219,6 +225,7 @@ class Storage(Construct):
         self.exports = primary.buckets[DataBucket.EXPORTS]
         self.screen_recordings = primary.buckets[DataBucket.SCREEN_RECORDINGS]
         self.command_center = primary.buckets[DataBucket.COMMAND_CENTER]
+        self.lambda_code = self._lambda_code(config, primary)
         self.replica: StorageSite | None = None
         self.replication_role: ServiceRole | None = None
         if config.storage.cross_region_replication_region is not None:
@@ -226,6 +233,24 @@ class Storage(Construct):
                 raise ValueError("storage.cross_region_replication_region is set but no replica provider was given")
             self.replica = StorageSite(self, "replica", config, name_suffix="-replica", provider=props.replica_provider)
             self._replicate(config, primary, self.replica)
+
+    def _lambda_code(self, config: EnvConfig, primary: StorageSite) -> SecureBucket:
+        """Here rather than with the functions: its lifecycle rules settle for 55 s after an apply
+        (tools/provider_waits.py), which this layer spends while the later layers already run."""
+        storage, name = config.storage, bucket_name(config, LAMBDA_CODE_BUCKET)
+        return SecureBucket(
+            self,
+            "lambda-code",
+            SecureBucketProps(
+                bucket_name=name,
+                kms_key=primary.key.key,
+                access_logs=AccessLogTarget(log_bucket=primary.access_logs, prefix=f"{name}/"),
+                noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
+                force_destroy=storage.force_destroy,
+                prevent_destroy=not storage.force_destroy,
+                deny_insecure_transport=storage.deny_insecure_transport,
+            ),
+        )
 
     def _replicate(self, config: EnvConfig, primary: StorageSite, replica: StorageSite) -> None:
         sources = [primary.buckets[data].bucket.arn for data in DataBucket]

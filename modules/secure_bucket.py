@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformProvider, TerraformResourceLifecycle
+from cdktf import TerraformProvider, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -183,15 +183,19 @@ class SecureBucket(Construct):
         )
         self.access_logging = None
         if props.access_logs is not None:
+            log_bucket = props.access_logs.log_bucket
+            # S3 checks the log bucket's policy admits the logging service before it accepts this. A log
+            # bucket of an earlier stack is complete before this stack starts (and Terraform allows no
+            # depends_on across stacks).
+            same_stack = TerraformStack.of(log_bucket) is TerraformStack.of(self)
             self.access_logging = S3BucketLoggingA(
                 self,
                 "access-logging",
                 **on,
                 bucket=bucket_id,
-                target_bucket=props.access_logs.log_bucket.bucket.id,
+                target_bucket=log_bucket.bucket.id,
                 target_prefix=props.access_logs.prefix,
-                # S3 checks the log bucket's policy admits the logging service before it accepts this.
-                depends_on=[props.access_logs.log_bucket.policy],
+                depends_on=[log_bucket.policy] if same_stack else None,
             )
         self.policy = S3BucketPolicy(
             self,

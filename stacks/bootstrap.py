@@ -14,6 +14,7 @@ from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.naming import bucket_arn
 from modules.secure_bucket import AccessLogTarget, SecureBucket, SecureBucketProps, access_log_bucket
 from stacks.base import REQUIRED_TERRAFORM_VERSION, add_aws_provider
+from tools.stack_graph import STATE_BUCKET_OUTPUT
 
 BOOTSTRAP_LAYER = "bootstrap"
 # Relative to the stack's folder (<outdir>/stacks/<stack>/), so the path is the same on every clone.
@@ -61,4 +62,11 @@ class BootstrapStack(TerraformStack):
                 deny_insecure_transport=config.storage.deny_insecure_transport,
             ),
         )
-        TerraformOutput(self, "state_bucket_name", value=self.state_bucket.bucket.bucket)
+        # The other stacks' backends need the bucket ready for state, not its lifecycle rules (which the
+        # provider settles for ~55 s): `tools.deploy` starts them once what this output depends on exists.
+        bucket = self.state_bucket
+        output = TerraformOutput(self, STATE_BUCKET_OUTPUT, value=bucket.bucket.bucket)
+        ready = [bucket.encryption, bucket.versioning, bucket.public_access_block, bucket.ownership, bucket.policy]
+        # cdktf 0.21 writes an output's `depends_on` as "${...}" expressions, which Terraform refuses
+        # ("A single static variable reference is required"): write the plain addresses instead.
+        output.add_override("depends_on", [f"{r.terraform_resource_type}.{self.get_logical_id(r)}" for r in ready])

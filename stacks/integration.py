@@ -119,5 +119,7 @@ class IntegrationStack(LayerStack):
                 ),
                 voicemail_bucket_id=storage.voicemail.bucket.id,
                 voicemail_bucket_arn=storage.voicemail.bucket.arn,
+                code_bucket=storage.lambda_code,
+                code_key=storage.key.key,
             ),
         )

@@ -36,12 +36,15 @@ class EnvironmentStacks:
 
 
 def add_environment(scope: Construct, config: EnvConfig, packages: LambdaPackages) -> EnvironmentStacks:
-    """Add every stack of ``config`` to ``scope`` (an App); ``packages`` are the built Lambda zips."""
+    """Add every stack of ``config`` to ``scope`` (an App); ``packages`` are the built Lambda zips.
+
+    A stack depends on exactly the stacks it reads from (cdktf adds one dependency per cross-stack
+    reference), so independent layers can be applied side by side (``tools.deploy``)."""
     foundation = FoundationStack(scope, config)
     data = DataStack(scope, config, foundation)
     security = SecurityStack(scope, config, foundation, data)
     integration = IntegrationStack(scope, config, foundation, data, security, packages)
-    stacks = EnvironmentStacks(
+    return EnvironmentStacks(
         bootstrap=BootstrapStack(scope, config),
         foundation=foundation,
         data=data,
@@ -50,6 +53,3 @@ def add_environment(scope: Construct, config: EnvConfig, packages: LambdaPackage
         application=ApplicationStack(scope, config, security, integration),
         connect=ConnectStack(scope, config, foundation, integration),
     )
-    for earlier, later in zip(stacks.layers, stacks.layers[1:], strict=False):
-        later.add_dependency(earlier)
-    return stacks

@@ -1,10 +1,23 @@
-"""Apply synthesized stacks with plain Terraform, in dependency order, and check that they converge.
+"""Apply (or plan) the synthesized stacks of an environment with plain Terraform, side by side where
+the stack graph allows, and report each stack's progress on lines that name it.
 
-Used by `make local` (every stack of the `local` env against the emulator) and by the emulator
-tests. Real accounts deploy through `cdktf deploy` (`make deploy ENV=...`), which runs the same
-Terraform with the same CLI config.
+Used by `make local` (every stack of the `local` env against the emulator), `make plan`, and the
+emulator tests. Real accounts deploy through `cdktf deploy` (`make deploy ENV=...`), which runs the
+same Terraform with the same CLI config.
 
-Usage: ``python -m tools.deploy ENV [--outdir cdktf.out] [--plan] [--only STACK ...]``
+How a deploy runs (``deploy_env``):
+- A stack starts when every stack it reads from is *ready* (``tools.stack_graph``).
+- A stack whose readers need only part of it is applied in two steps: first ``-target`` the
+  resources behind the outputs its readers use, which makes it ready, then the whole stack, while
+  the readers already run. The provider's long fixed waits (S3 lifecycle rules, SQS attribute
+  propagation; ``tools.provider_waits``) are mostly on resources no reader needs.
+- At most ``jobs`` Terraform processes run at once.
+- A failed stack stops the stacks that need it (they are reported as skipped, naming it), and the
+  error names the stack and Terraform's own error message.
+- Output is deterministic: a stack's lines are printed as they happen while every stack before it
+  (in deployment order) is done; otherwise they are held and printed when it is its turn.
+
+Usage: ``python -m tools.deploy ENV [--outdir cdktf.out] [--plan] [--only STACK ...] [--jobs N]``
 """
 
 from __future__ import annotations
@@ -12,15 +25,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from tools.terraform import REPO_ROOT, TerraformError, run_terraform
+from tools.stack_graph import StackGraph, StackGraphError, stack_graph
+from tools.terraform import REPO_ROOT, TerraformError, run_terraform, uses_plugin_cache
 
 # `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error.
 PLAN_NO_CHANGES = 0
 PLAN_HAS_CHANGES = 2
+# Terraform processes at once. Each AWS provider process costs ~0.5 GB and a second of CPU to start;
+# most of an apply against the emulator is the provider waiting, so 4 keeps 2 cores busy, not swamped.
+DEFAULT_JOBS = 4
+REPORT_DIR = REPO_ROOT / "reports"
+
+Report = Callable[[str], None]
+T = TypeVar("T")
 
 
 def stack_dir(outdir: Path, stack_name: str) -> Path:
@@ -30,31 +55,75 @@ def stack_dir(outdir: Path, stack_name: str) -> Path:
     return path
 
 
+def graph(outdir: Path, env_name: str) -> StackGraph:
+    try:
+        return stack_graph(outdir, env_name)
+    except StackGraphError as error:
+        raise TerraformError(str(error)) from None
+
+
 def deployment_order(outdir: Path, env_name: str) -> list[str]:
     """The env's stacks from cdktf's manifest, each after the stacks it depends on (bootstrap first)."""
-    manifest = json.loads((outdir / "manifest.json").read_text())["stacks"]
-    suffix = f"-{env_name}"
-    pending = {name: set(info["dependencies"]) for name, info in manifest.items() if name.endswith(suffix)}
-    ordered: list[str] = sorted(name for name in pending if name.startswith("bootstrap-"))
-    for name in ordered:
-        pending.pop(name)
-    while pending:
-        ready = sorted(name for name, needs in pending.items() if needs <= set(ordered))
-        if not ready:
-            raise TerraformError(f"dependency cycle between stacks: {sorted(pending)}")
-        ordered += ready
-        for name in ready:
-            pending.pop(name)
-    return ordered
+    return list(graph(outdir, env_name).order)
+
+
+# Without a provider mirror, `init` fills a shared plugin cache, and two inits at once race on it
+# (tools.terraform.render_cli_config); with the mirror, inits are independent and run side by side.
+_PLUGIN_CACHE_INIT = threading.Lock()
 
 
 def init(path: Path) -> None:
-    run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
+    if uses_plugin_cache():
+        with _PLUGIN_CACHE_INIT:
+            run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
+    else:
+        run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
 
 
-def apply(path: Path) -> None:
+@dataclass(frozen=True)
+class ResourceTiming:
+    address: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What one `terraform apply -json` did: per-resource durations, from Terraform's own events."""
+
+    seconds: float
+    resources: tuple[ResourceTiming, ...]
+
+
+def parse_apply_events(lines: Iterable[str]) -> tuple[list[ResourceTiming], list[str]]:
+    """Resource durations and error diagnostics from `terraform apply -json` output lines."""
+    timings, errors = [], []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("type") == "apply_complete":
+            hook = event["hook"]
+            timings.append(ResourceTiming(hook["resource"]["addr"], float(hook.get("elapsed_seconds", 0))))
+        elif event.get("type") == "diagnostic" and event.get("@level") == "error":
+            diagnostic = event.get("diagnostic", {})
+            where = f" ({diagnostic['address']})" if diagnostic.get("address") else ""
+            detail = diagnostic.get("detail", "").strip()
+            errors.append(f"{diagnostic.get('summary', 'error')}{where}" + (f": {detail}" if detail else ""))
+    return timings, errors
+
+
+def apply(path: Path, targets: Sequence[str] = ()) -> ApplyResult:
+    """`terraform apply` of a stack (only ``targets`` and what they need, when given)."""
     init(path)
-    run_terraform(path, "apply", "-input=false", "-no-color", "-auto-approve")
+    started = time.monotonic()
+    arguments = ["apply", "-input=false", "-no-color", "-auto-approve", "-json", *(f"-target={t}" for t in targets)]
+    result = run_terraform(path, *arguments, ok_codes=(0, 1))
+    timings, errors = parse_apply_events(result.stdout.splitlines())
+    if result.returncode != 0:
+        message = "\n".join(errors) or result.describe()
+        raise TerraformError(f"[{path.name}] terraform apply failed:\n{message}")
+    return ApplyResult(time.monotonic() - started, tuple(timings))
 
 
 def plan_exit_code(path: Path) -> tuple[int, str]:
@@ -70,44 +139,223 @@ def outputs(path: Path) -> dict[str, object]:
     return {name: value["value"] for name, value in json.loads(result.stdout or "{}").items()}
 
 
+class OrderedReport:
+    """Lines from concurrent stacks, printed in deployment order: a stack's lines go out live while
+    every stack before it is finished, and are held until then otherwise."""
+
+    def __init__(self, order: Sequence[str], sink: Report) -> None:
+        self._order, self._sink = list(order), sink
+        self._held: dict[str, list[str]] = {name: [] for name in order}
+        self._finished: set[str] = set()
+        self._head = 0
+        self._lock = threading.Lock()
+
+    def line(self, stack: str, text: str) -> None:
+        with self._lock:
+            if self._head < len(self._order) and self._order[self._head] == stack:
+                self._sink(f"[{stack}] {text}")
+            else:
+                self._held[stack].append(text)
+
+    def finish(self, stack: str) -> None:
+        with self._lock:
+            self._finished.add(stack)
+            while self._head < len(self._order) and self._order[self._head] in self._finished:
+                self._head += 1
+                if self._head < len(self._order):
+                    following = self._order[self._head]
+                    for text in self._held[following]:
+                        self._sink(f"[{following}] {text}")
+                    self._held[following].clear()
+
+
+@dataclass
+class StackRun:
+    """One stack of a deploy: when it ran, when its readers could start, what it applied or why not."""
+
+    name: str
+    status: str = "pending"  # applied | planned | failed | skipped
+    started: float | None = None  # seconds after the deploy started
+    ready: float | None = None
+    finished: float | None = None
+    targeted: int = 0  # resources applied before the readers started (0: the whole stack at once)
+    resources: list[ResourceTiming] = field(default_factory=list)
+    outputs: dict[str, object] = field(default_factory=dict)
+    error: str | None = None
+    changes_pending: bool | None = None  # plan-only stacks
+
+
+@dataclass
+class Deployment:
+    """The result of ``deploy_env``: every stack's run, in deployment order."""
+
+    env: str
+    runs: dict[str, StackRun]
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[StackRun]:
+        return [run for run in self.runs.values() if run.status == "failed"]
+
+    @property
+    def outputs(self) -> dict[str, dict[str, object]]:
+        return {name: run.outputs for name, run in self.runs.items() if run.status == "applied"}
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "env": self.env,
+            "seconds": round(self.seconds, 1),
+            "stacks": [asdict(r) for r in self.runs.values()],
+        }
+        path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+        return path
+
+
+class _Scheduler:
+    """One thread per stack; a stack's thread waits until the stacks it needs are released (ready,
+    or ended without becoming ready), and Terraform processes are limited by ``slots``."""
+
+    def __init__(self, outdir: Path, plan: StackGraph, report: Report, plan_only: Sequence[str], jobs: int) -> None:
+        self.outdir, self.graph, self.plan_only = outdir, plan, set(plan_only)
+        self.out = OrderedReport(plan.order, report)
+        self.slots = threading.Semaphore(max(1, jobs))
+        self.released = {name: threading.Event() for name in plan.order}
+        self.deployment = Deployment("", {name: StackRun(name) for name in plan.order})
+        self.t0 = time.monotonic()
+
+    def now(self) -> float:
+        return round(time.monotonic() - self.t0, 1)
+
+    def run(self) -> Deployment:
+        threads = [threading.Thread(target=self._stack, args=(name,), daemon=True) for name in self.graph.order]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.deployment.seconds = time.monotonic() - self.t0
+        return self.deployment
+
+    def _stack(self, name: str) -> None:
+        run = self.deployment.runs[name]
+        try:
+            blocked = self._wait_for_needs(name)
+            if blocked:
+                run.status, run.error = "skipped", f"not applied: it needs {blocked}, which did not deploy"
+                self.out.line(name, f"skipped: it needs {blocked}, which did not deploy")
+                return
+            run.started = self.now()
+            if name in self.plan_only:
+                self._plan_only(run)
+            else:
+                self._apply(run)
+        except TerraformError as error:
+            run.status, run.error = "failed", str(error)
+            self.out.line(name, f"FAILED after {self.now() - (run.started or 0):.0f} s: {error}")
+        finally:
+            run.finished = self.now()
+            self.released[name].set()  # a stack that never became ready still releases its readers
+            self.out.finish(name)
+
+    def _wait_for_needs(self, name: str) -> str | None:
+        """Block until every needed stack is released; the first one that did not deploy, if any."""
+        for need in sorted(self.graph.nodes[name].needs, key=self.graph.position.__getitem__):
+            self.released[need].wait()
+            if self.deployment.runs[need].status in {"failed", "skipped"}:
+                return need
+        return None
+
+    def _mark_ready(self, run: StackRun) -> None:
+        run.ready = self.now()
+        self.released[run.name].set()
+
+    def _plan_only(self, run: StackRun) -> None:
+        with self.slots:
+            path = stack_dir(self.outdir, run.name)
+            init(path)
+            code, _ = plan_exit_code(path)
+        run.status, run.changes_pending = "planned", code == PLAN_HAS_CHANGES
+        self._mark_ready(run)
+        pending = "changes pending" if run.changes_pending else "no changes"
+        self.out.line(run.name, f"planned, not applied (the emulator cannot serve it): {pending}")
+
+    def _apply(self, run: StackRun) -> None:
+        path = stack_dir(self.outdir, run.name)
+        targets = self.graph.nodes[run.name].ready_targets
+        first_step = f" (first the {len(targets)} resources later stacks read, then the rest)" if targets else ""
+        self.out.line(run.name, f"applying{first_step}")
+        if targets:
+            with self.slots:
+                first = apply(path, targets)
+            run.targeted = len(first.resources)
+            run.resources += first.resources
+            self._mark_ready(run)
+            self.out.line(run.name, f"ready for the stacks that read it after {run.ready - (run.started or 0):.0f} s")
+        with self.slots:
+            rest = apply(path)
+            run.outputs = outputs(path)
+        run.resources += rest.resources
+        run.status = "applied"
+        if not targets:
+            self._mark_ready(run)
+        self.out.line(run.name, f"applied in {self.now() - (run.started or 0):.0f} s ({len(run.resources)} resources)")
+
+
 def deploy_env(
     outdir: Path,
     env_name: str,
-    report: Callable[[str], None] = print,
+    report: Report = print,
     only: Sequence[str] = (),
     plan_only: Sequence[str] = (),
-) -> dict[str, dict[str, object]]:
-    """Apply every stack of ``env_name`` (or just ``only``) in order; returns each stack's outputs.
-    Stacks in ``plan_only`` (what the emulator cannot serve) are planned instead, and have no outputs."""
-    applied: dict[str, dict[str, object]] = {}
-    order = deployment_order(outdir, env_name)
-    unknown = sorted(set(only) - set(order))
+    jobs: int = DEFAULT_JOBS,
+) -> Deployment:
+    """Apply every stack of ``env_name`` (or just ``only``), side by side where the graph allows.
+    Stacks in ``plan_only`` (what the emulator cannot serve) are planned instead, and have no outputs.
+    Raises DeployError, naming every failed stack and Terraform's error, once nothing else can run."""
+    plan = graph(outdir, env_name)
+    unknown = sorted(set(only) - set(plan.order))
     if unknown:
-        raise TerraformError(f"no such stack in env {env_name!r}: {', '.join(unknown)} (stacks: {', '.join(order)})")
-    order = [name for name in order if not only or name in only]
-    for position, name in enumerate(order, start=1):
-        started = time.monotonic()
-        report(f"[{position}/{len(order)}] applying {name} ...")
-        path = stack_dir(outdir, name)
-        if name in plan_only:
-            init(path)
-            code, _ = plan_exit_code(path)
-            report(f"[{position}/{len(order)}] {name} planned, not applied (the emulator cannot serve it): "
-                   f"{'changes pending' if code == PLAN_HAS_CHANGES else 'no changes'}")  # fmt: skip
-            continue
-        apply(path)
-        applied[name] = outputs(path)
-        report(f"[{position}/{len(order)}] {name} applied in {time.monotonic() - started:.0f} s")
-    return applied
+        raise TerraformError(
+            f"no such stack in env {env_name!r}: {', '.join(unknown)} (stacks: {', '.join(plan.order)})"
+        )
+    if only:
+        plan = plan.restricted_to(only)
+    deployment = _Scheduler(outdir, plan, report, plan_only, jobs).run()
+    deployment.env = env_name
+    if deployment.failed:
+        details = "\n".join(f"{run.name}: {run.error}" for run in deployment.failed)
+        raise DeployError(deployment, f"{len(deployment.failed)} stack(s) failed:\n{details}")
+    return deployment
 
 
-def plan_env(outdir: Path, env_name: str, report: Callable[[str], None] = print) -> dict[str, bool]:
-    """Plan every stack of ``env_name`` in order, printing each plan; returns stack -> has changes."""
-    changes: dict[str, bool] = {}
-    for name in deployment_order(outdir, env_name):
+class DeployError(TerraformError):
+    """One or more stacks failed; ``deployment`` has every stack's run."""
+
+    def __init__(self, deployment: Deployment, message: str) -> None:
+        super().__init__(message)
+        self.deployment = deployment
+
+
+def for_each_stack(names: Sequence[str], work: Callable[[str], T], jobs: int = DEFAULT_JOBS) -> list[T]:
+    """``work(name)`` for every stack, ``jobs`` at a time; results (or the first error) in ``names`` order.
+    For plans and refreshes, which read remote state but never change it, so any order is safe."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(work, name) for name in names]
+        return [future.result() for future in futures]
+
+
+def plan_env(outdir: Path, env_name: str, report: Report = print, jobs: int = DEFAULT_JOBS) -> dict[str, bool]:
+    """Plan every stack of ``env_name`` side by side, printing each plan in order; stack -> has changes."""
+    order = deployment_order(outdir, env_name)
+
+    def plan_one(name: str) -> tuple[int, str]:
         path = stack_dir(outdir, name)
         init(path)
-        code, text = plan_exit_code(path)
+        return plan_exit_code(path)
+
+    results = for_each_stack(order, plan_one, jobs)
+    changes = {}
+    for name, (code, text) in zip(order, results, strict=True):
         changes[name] = code == PLAN_HAS_CHANGES
         report(f"===== {name} =====\n{text}")
     for name, changed in changes.items():
@@ -129,17 +377,26 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdktf.out")
     parser.add_argument("--plan", action="store_true", help="plan every stack instead of applying")
     parser.add_argument("--only", nargs="+", default=(), metavar="STACK", help="apply only these stacks")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="Terraform processes at once")
     args = parser.parse_args(argv)
     try:
         if args.plan:
-            plan_env(args.outdir, args.env)
+            plan_env(args.outdir, args.env, jobs=args.jobs)
             return 0
-        applied = deploy_env(args.outdir, args.env, only=args.only, plan_only=plan_only_stacks(args.env))
+        deployment = deploy_env(
+            args.outdir, args.env, only=args.only, plan_only=plan_only_stacks(args.env), jobs=args.jobs
+        )
+    except DeployError as error:
+        error.deployment.write(REPORT_DIR / f"deploy-{args.env}.json")
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except TerraformError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print("\nOutputs:")
-    for stack, values in applied.items():
+    written = deployment.write(REPORT_DIR / f"deploy-{args.env}.json")
+    print(f"\nDeployed {args.env} in {deployment.seconds:.0f} s (timings: {written.relative_to(REPO_ROOT)})")
+    print("Outputs:")
+    for stack, values in deployment.outputs.items():
         for name, value in values.items():
             print(f"  {stack}.{name} = {json.dumps(value)}")
     return 0

@@ -1,9 +1,9 @@
 """Drift detection: ``python -m tools.drift ENV`` (``make drift ENV=...``).
 
-For every applied stack of the env: a refresh-only plan with ``-detailed-exitcode``, saved and read
-back with ``terraform show -json``. Each entry of ``resource_drift`` is reported with its
-attribute-level before/after (sensitive values masked), minus the attributes that
-``security/drift-ignore.toml`` declares known noise. Markdown and JSON go to ``reports/``.
+For every applied stack of the env, side by side (they only read): a refresh-only plan with
+``-detailed-exitcode``, saved and read back with ``terraform show -json``. Each entry of
+``resource_drift`` is reported with its attribute-level before/after (sensitive values masked),
+minus the attributes that ``security/drift-ignore.toml`` declares known noise. Markdown and JSON go to ``reports/``.
 
 Exit codes: 0 no drift, 2 drift, 1 error.
 """
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.deploy import deployment_order, init, plan_only_stacks
+from tools.deploy import deployment_order, for_each_stack, init, plan_only_stacks
 from tools.plan_report import AttributeChange, attribute_changes
 from tools.terraform import REPO_ROOT, TerraformError, run_terraform
 
@@ -128,10 +128,9 @@ def main(argv: Sequence[str]) -> int:
         rules = load_ignore_rules()
         skipped = set(plan_only_stacks(args.env))
         stacks = [name for name in deployment_order(args.outdir, args.env) if name not in skipped]
+        plans = for_each_stack(stacks, lambda name: refresh_only_plan(args.outdir / "stacks" / name))
         drifted = [
-            resource
-            for name in stacks
-            for resource in drifted_resources(name, refresh_only_plan(args.outdir / "stacks" / name), rules)
+            found for name, plan in zip(stacks, plans, strict=True) for found in drifted_resources(name, plan, rules)
         ]
     except (TerraformError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

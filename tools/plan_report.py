@@ -24,7 +24,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.deploy import deployment_order, init
+from tools.deploy import (
+    DEFAULT_JOBS,
+    PLAN_HAS_CHANGES,
+    PLAN_NO_CHANGES,
+    deployment_order,
+    for_each_stack,
+    init,
+)
 from tools.terraform import REPO_ROOT, TerraformError, run_terraform
 
 STATEFUL_TYPES = frozenset(
@@ -218,15 +225,26 @@ def summary(env: str, reports: Sequence[StackReport]) -> dict[str, Any]:
     }
 
 
-def plan_stack(path: Path) -> dict[str, Any]:
+def detailed_plan(path: Path) -> tuple[int, dict[str, Any]]:
+    """A saved plan of one stack: `-detailed-exitcode` (0 no changes, 2 changes) and its JSON."""
     init(path)
-    run_terraform(path, "plan", "-input=false", "-no-color", "-lock=false", f"-out={PLAN_FILE}")
+    planned = run_terraform(
+        path, "plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", f"-out={PLAN_FILE}",
+        ok_codes=(PLAN_NO_CHANGES, PLAN_HAS_CHANGES),
+    )  # fmt: skip
     shown = run_terraform(path, "show", "-json", "-no-color", PLAN_FILE)
-    return dict(json.loads(shown.stdout))
+    return planned.returncode, dict(json.loads(shown.stdout))
 
 
-def report_env(outdir: Path, env: str, stacks: Iterable[str]) -> list[StackReport]:
-    return [stack_report(name, plan_stack(outdir / "stacks" / name)) for name in stacks]
+def plan_stack(path: Path) -> dict[str, Any]:
+    return detailed_plan(path)[1]
+
+
+def report_env(outdir: Path, env: str, stacks: Iterable[str], jobs: int = DEFAULT_JOBS) -> list[StackReport]:
+    """Every stack planned side by side (plans only read state), reported in the order given."""
+    names = list(stacks)
+    plans = for_each_stack(names, lambda name: plan_stack(outdir / "stacks" / name), jobs)
+    return [stack_report(name, plan) for name, plan in zip(names, plans, strict=True)]
 
 
 def main(argv: Sequence[str]) -> int:

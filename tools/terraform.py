@@ -90,6 +90,11 @@ def render_cli_config(mirror: Path | None, plugin_cache: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def uses_plugin_cache(environ: Mapping[str, str] = os.environ) -> bool:
+    """True when providers come from the shared plugin cache (no mirror), where parallel inits race."""
+    return detect_provider_mirror(environ) is None
+
+
 def write_cli_config(environ: Mapping[str, str] = os.environ) -> Path:
     """Write the CLI config (only when its content changes, so parallel callers do not race)."""
     PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
@@ -101,9 +106,17 @@ def write_cli_config(environ: Mapping[str, str] = os.environ) -> Path:
     return CLI_CONFIG
 
 
+# Go's garbage collector target for Terraform and the AWS provider (which inherits the environment).
+# The provider decodes its 2,000-resource schema in every process (three per plan): with the default
+# (100) a plan of the application stack took 8.5 s of CPU, with 400 5.4 s, for +170 MB per process
+# (measured on this project's stacks; 800 saved little more for +390 MB). A GOGC set by the caller wins.
+TERRAFORM_GOGC = "400"
+
+
 def terraform_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for a Terraform child process: our CLI config, no prompts, no version checks."""
     env = dict(os.environ)
+    env.setdefault("GOGC", TERRAFORM_GOGC)
     env.update(
         TF_CLI_CONFIG_FILE=str(write_cli_config()),
         TF_IN_AUTOMATION="1",

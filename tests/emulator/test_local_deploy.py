@@ -2,7 +2,9 @@
 
 A session fixture starts the emulator on a free loopback port, synthesizes the `local` env
 pointed at it, applies every stack in dependency order (bootstrap first: it creates the state
-bucket the other stacks' S3 backends use), and always stops the emulator at the end.
+bucket the other stacks' S3 backends use; stacks that do not read each other side by side, as
+`make local` does), and always stops the emulator at the end. One saved plan per applied stack,
+made once, serves both the convergence check (its `-detailed-exitcode`) and the plan report.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import pytest
 
 from envs import EnvConfig
 from envs.schema import EmulatorConfig
-from tools.deploy import PLAN_NO_CHANGES, deploy_env, deployment_order, init, plan_exit_code
+from tools.deploy import PLAN_NO_CHANGES, Deployment, deploy_env, deployment_order, for_each_stack, init, plan_exit_code
 from tools.emulator import Emulator, start_emulator
+from tools.plan_report import detailed_plan
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,11 @@ class LocalDeployment:
     emulator: Emulator
     config: EnvConfig
     outdir: Path
-    outputs: dict[str, dict[str, Any]]
+    deployment: Deployment
+
+    @property
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        return self.deployment.outputs
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -57,8 +64,16 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, configs: dict[str, EnvC
     app, _ = build_app([config], outdir)
     app.synth()
     plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
-    outputs = deploy_env(outdir, "local", report=lambda line: None, plan_only=plan_only)
-    return LocalDeployment(emulator, config, outdir, outputs)
+    deployment = deploy_env(outdir, "local", report=lambda line: None, plan_only=plan_only)
+    return LocalDeployment(emulator, config, outdir, deployment)
+
+
+@pytest.fixture(scope="session")
+def untouched_plans(deployment: LocalDeployment) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Every applied stack planned again right after the deploy (side by side): exit code and plan JSON."""
+    applied = list(deployment.outputs)
+    plans = for_each_stack(applied, lambda name: detailed_plan(deployment.outdir / "stacks" / name))
+    return dict(zip(applied, plans, strict=True))
 
 
 def test_every_local_stack_is_applied_in_layer_order(deployment: LocalDeployment) -> None:
@@ -254,10 +269,13 @@ def test_packages_built_in_another_clone_plan_no_lambda_changes(
     assert code == PLAN_NO_CHANGES, f"the other clone's packages show up in the plan:\n{text}"
 
 
-def test_a_second_plan_shows_no_changes(deployment: LocalDeployment) -> None:
-    for name in deployment.outputs:
-        code, text = plan_exit_code(deployment.outdir / "stacks" / name)
-        assert code == PLAN_NO_CHANGES, f"{name} did not converge:\n{text}"
+def test_a_second_plan_shows_no_changes(
+    deployment: LocalDeployment, untouched_plans: dict[str, tuple[int, dict[str, Any]]]
+) -> None:
+    assert list(untouched_plans) == list(deployment.outputs)
+    for name, (code, plan) in untouched_plans.items():
+        changed = [c["address"] for c in plan.get("resource_changes", []) if c["change"]["actions"] != ["no-op"]]
+        assert code == PLAN_NO_CHANGES, f"{name} did not converge: {changed}"
 
 
 def _resynth(deployment: LocalDeployment, outdir: Path) -> Path:
@@ -270,14 +288,16 @@ def _resynth(deployment: LocalDeployment, outdir: Path) -> Path:
 
 
 def test_plan_report_shows_no_changes_then_exactly_a_construct_change(
-    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    deployment: LocalDeployment,
+    untouched_plans: dict[str, tuple[int, dict[str, Any]]],
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import modules.lambda_ as lambda_module
     from modules.naming import Function
-    from tools.plan_report import exit_code, markdown, report_env
+    from tools.plan_report import exit_code, markdown, report_env, stack_report
 
-    applied = list(deployment.outputs)
-    untouched = report_env(deployment.outdir, "local", applied)
+    untouched = [stack_report(name, plan) for name, (_, plan) in untouched_plans.items()]
     assert all(not report.changes for report in untouched), markdown("local", untouched)
     assert "No changes" in markdown("local", untouched)
 

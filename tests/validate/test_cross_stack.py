@@ -48,3 +48,16 @@ def test_functions_read_the_database_table_and_roles_of_earlier_layers(full_synt
     for name in ("DB_HOST", "DB_SECRET_ARN", "TABLE_NAME"):
         assert variables[name].startswith("${data.terraform_remote_state.cross-stack-reference-input-data-prod"), name
     assert core_api["role"].startswith("${data.terraform_remote_state.cross-stack-reference-input-security-prod")
+
+
+def test_each_stack_depends_on_exactly_the_stacks_it_reads(full_synth: Path) -> None:
+    """No ordering beyond the data: independent layers (application, connect) can be applied side by side."""
+    manifest = json.loads((full_synth / "manifest.json").read_text())["stacks"]
+    for name, entry in manifest.items():
+        if name.startswith("bootstrap-"):
+            assert entry["dependencies"] == []
+            continue
+        remote = stack_json(full_synth, name).get("data", {}).get("terraform_remote_state", {})
+        read = {source.removeprefix("cross-stack-reference-input-") for source in remote}
+        assert set(entry["dependencies"]) == read, name
+    assert sorted(manifest["connect-prod"]["dependencies"]) == ["foundation-prod", "integration-prod"]

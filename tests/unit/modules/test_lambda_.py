@@ -3,6 +3,7 @@ handling for async and stream invocations, and the wiring to their callers and d
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,15 @@ from typing import Any
 import pytest
 
 from envs import EnvConfig
-from modules.lambda_ import ASYNC_FUNCTIONS, TIMEOUTS, LambdaPackages, PackagesNotBuilt, package_name, sizing
+from modules.lambda_ import (
+    ASYNC_FUNCTIONS,
+    TIMEOUTS,
+    LambdaPackages,
+    PackagesNotBuilt,
+    code_key,
+    package_name,
+    sizing,
+)
 from modules.naming import Function
 from tests.conftest import SynthFn
 from tests.helpers import body, policy, ref, resources
@@ -36,7 +45,10 @@ def test_every_function_runs_hardened_from_its_built_package(
         assert synthesized["runtime"] == "python3.12" and synthesized["architectures"] == [config.lambdas.architecture]
         assert synthesized["handler"] == f"{package_name(function)}.handler"
         assert synthesized["source_code_hash"] == manifests.functions[function].source_code_hash
-        assert synthesized["filename"].startswith("assets/") and synthesized["filename"].endswith(".zip")
+        # The code comes from its object in the functions' code bucket (and waits for the upload).
+        stored = code_object(integration[env], synthesized)
+        assert stored["bucket"] == ref(stacks.foundation.storage.lambda_code.bucket, "bucket")
+        assert stored["key"] == code_key(manifests.functions[function])
         assert synthesized["layers"] == [ref(functions.layer, "arn")]
         assert synthesized["tracing_config"] == {"mode": "Active"}
         assert synthesized["kms_key_arn"] == ref(stacks.integration.functions_key.key, "arn")
@@ -54,6 +66,40 @@ def test_every_function_runs_hardened_from_its_built_package(
     assert layer["source_code_hash"] == manifests.layer.source_code_hash and layer["compatible_runtimes"] == [
         "python3.12"
     ]
+    assert code_object(integration[env], layer)["key"] == code_key(manifests.layer)
+
+
+def code_object(synthesized: dict[str, Any], function: dict[str, Any]) -> dict[str, Any]:
+    """The aws_s3_object a function or layer takes its code from (its s3_bucket and s3_key point at it)."""
+    logical_id = function["s3_key"].removeprefix("${aws_s3_object.").removesuffix(".key}")
+    assert function["s3_bucket"] == f"${{aws_s3_object.{logical_id}.bucket}}"
+    return dict(synthesized["resource"]["aws_s3_object"][logical_id])
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_packages_ship_through_a_versioned_encrypted_code_bucket_one_object_per_content(
+    platform: dict[str, Any],
+    integration: dict[str, dict[str, Any]],
+    configs: dict[str, EnvConfig],
+    synth: SynthFn,
+    env: str,
+) -> None:
+    config, foundation = configs[env], platform[env].foundation
+    manifests = LambdaPackages.from_build(output_folder(config.lambdas.architecture))
+    code, foundation_json = foundation.storage.lambda_code, synth(foundation)
+    assert body(foundation_json, code.bucket)["bucket"] == f"cc-{env}-lambda-code-{config.account_id}"
+    assert body(foundation_json, code.versioning)["versioning_configuration"]["status"] == "Enabled"
+    encryption = body(foundation_json, code.encryption)["rule"][0]["apply_server_side_encryption_by_default"]
+    assert encryption["sse_algorithm"] == "aws:kms"
+    objects = {o["key"]: o for o in resources(integration[env], "aws_s3_object")}
+    packages = [manifests.layer, *manifests.functions.values()]
+    assert sorted(objects) == sorted(code_key(package) for package in packages)
+    for package in packages:
+        stored = objects[code_key(package)]
+        assert stored["source_hash"] == package.source_code_hash  # a rebuilt zip is a new object
+        assert stored["kms_key_id"] == ref(foundation.storage.key.key, "arn")
+        assert stored["source"].startswith("assets/") and stored["source"].endswith(".zip")
+    assert code_key(manifests.layer) == f"shared/{base64.b64decode(manifests.layer.source_code_hash).hex()}.zip"
 
 
 def test_environment_gives_each_function_only_what_it_reads(

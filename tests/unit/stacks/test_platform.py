@@ -11,10 +11,3 @@ def test_one_stack_per_layer_per_environment(platform: dict[str, Any]) -> None:
     names = sorted(stack.node.id for stacks in platform.values() for stack in stacks.layers)
     assert names == sorted(f"{layer.value}-{env}" for layer in LAYER_ORDER for env in platform)
     assert len(names) == 24  # 6 layers x 4 envs
-
-
-def test_layers_depend_only_on_the_layer_before(platform: dict[str, Any]) -> None:
-    for stacks in platform.values():
-        for earlier, later in zip(stacks.layers, stacks.layers[1:], strict=False):
-            assert [d.node.id for d in later.dependencies] == [earlier.node.id]
-        assert stacks.foundation.dependencies == []

@@ -1,30 +1,169 @@
-"""Deployment order comes from cdktf's manifest; bad stack names are refused before any apply."""
+"""Deploys run stacks side by side where the graph allows, report in a deterministic order, and stop
+the dependents of a failed stack; bad stack names are refused before any apply."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tools.deploy import deploy_env, deployment_order
+import tools.deploy as deploy
+from tools.deploy import ApplyResult, DeployError, OrderedReport, ResourceTiming, deploy_env, parse_apply_events
 from tools.terraform import TerraformError
+
+REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-%s.outputs.%s}"
 
 
 @pytest.fixture
 def outdir(tmp_path: Path) -> Path:
-    layers = ["foundation", "data", "security"]
-    stacks = {"bootstrap-dev": {"dependencies": []}, "foundation-prod": {"dependencies": []}}
-    for earlier, later in zip([None, *layers], layers, strict=False):
-        stacks[f"{later}-dev"] = {"dependencies": [f"{earlier}-dev"] if earlier else []}
+    """bootstrap -> foundation -> {application, connect}: foundation's readers need only its VPC."""
+    documents = {
+        "bootstrap-dev": {
+            "resource": {"aws_s3_bucket": {"state": {}}, "aws_s3_bucket_lifecycle_configuration": {"l": {}}},
+            "output": {"state_bucket_name": {"value": "${aws_s3_bucket.state.bucket}"}},
+        },
+        "foundation-dev": {
+            "resource": {"aws_vpc": {"vpc": {}}, "aws_s3_bucket_lifecycle_configuration": {"l": {}}},
+            "output": {"vpc": {"value": "${aws_vpc.vpc.id}"}},
+        },
+        "application-dev": {"resource": {"aws_subnet": {"s": {"vpc_id": REMOTE % ("foundation-dev", "vpc")}}}},
+        "connect-dev": {"resource": {"aws_subnet": {"s": {"vpc_id": REMOTE % ("foundation-dev", "vpc")}}}},
+        "foundation-prod": {"resource": {"aws_vpc": {"vpc": {}}}},
+    }
+    needs = {"application-dev": ["foundation-dev"], "connect-dev": ["foundation-dev"]}
+    for name, document in documents.items():
+        (tmp_path / "stacks" / name).mkdir(parents=True)
+        (tmp_path / "stacks" / name / "cdk.tf.json").write_text(json.dumps(document))
+    stacks = {name: {"dependencies": needs.get(name, [])} for name in documents}
     (tmp_path / "manifest.json").write_text(json.dumps({"stacks": stacks}))
     return tmp_path
 
 
-def test_bootstrap_first_then_each_stack_after_its_dependencies(outdir: Path) -> None:
-    assert deployment_order(outdir, "dev") == ["bootstrap-dev", "foundation-dev", "data-dev", "security-dev"]
+class FakeTerraform:
+    """Stands in for Terraform: records every apply with its targets and when it started and ended."""
+
+    def __init__(self, seconds: dict[tuple[str, bool], float], failing: set[str] = frozenset()) -> None:
+        self.seconds, self.failing = seconds, failing
+        self.calls: list[tuple[str, bool, float, float]] = []
+        self.running, self.most_at_once = 0, 0
+        self.lock, self.t0 = threading.Lock(), time.monotonic()
+
+    def apply(self, path: Path, targets: tuple[str, ...] = ()) -> ApplyResult:
+        with self.lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        started = time.monotonic() - self.t0
+        time.sleep(self.seconds.get((path.name, bool(targets)), 0.01))
+        with self.lock:
+            self.running -= 1
+            self.calls.append((path.name, bool(targets), started, time.monotonic() - self.t0))
+        if path.name in self.failing:
+            raise TerraformError(f"[{path.name}] terraform apply failed:\nError: creating VPC: VpcLimitExceeded")
+        return ApplyResult(0.0, (ResourceTiming(f"{path.name}.resource", 0.0),))
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTerraform:
+    terraform = FakeTerraform({("foundation-dev", False): 0.3})
+    monkeypatch.setattr(deploy, "apply", terraform.apply)
+    monkeypatch.setattr(deploy, "outputs", lambda path: {"stack": path.name})
+    return terraform
+
+
+def test_readers_start_once_what_they_read_exists_not_when_the_stack_is_done(outdir: Path, fake: FakeTerraform) -> None:
+    deployment = deploy_env(outdir, "dev", report=lambda line: None)
+    first_step = {name: end for name, targeted, _, end in fake.calls if targeted}
+    full = {name: (start, end) for name, targeted, start, end in fake.calls if not targeted}
+    assert set(first_step) == {"bootstrap-dev", "foundation-dev"}  # both have a slow part nobody reads
+    for reader in ("application-dev", "connect-dev"):
+        assert full[reader][0] >= first_step["foundation-dev"]
+        assert full[reader][0] < full["foundation-dev"][1]  # side by side with foundation's 0.3 s rest
+    assert list(deployment.outputs) == ["bootstrap-dev", "foundation-dev", "application-dev", "connect-dev"]
+    assert deployment.runs["connect-dev"].status == "applied"
+
+
+def test_lines_come_out_in_deployment_order_each_naming_its_stack(outdir: Path, fake: FakeTerraform) -> None:
+    lines: list[str] = []
+    deploy_env(outdir, "dev", report=lines.append)
+    stacks = [line.split("]")[0].strip("[") for line in lines]
+    assert stacks == sorted(stacks, key=["bootstrap-dev", "foundation-dev", "application-dev", "connect-dev"].index)
+    assert all(line.startswith("[") for line in lines)
+    assert lines[-1].startswith("[connect-dev] applied in")
+
+
+def test_a_failed_stack_stops_its_dependents_and_is_named_with_terraforms_error(
+    outdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terraform = FakeTerraform({}, failing={"foundation-dev"})
+    monkeypatch.setattr(deploy, "apply", terraform.apply)
+    monkeypatch.setattr(deploy, "outputs", lambda path: {})
+    lines: list[str] = []
+    with pytest.raises(
+        DeployError, match=r"foundation-dev: \[foundation-dev\] terraform apply failed:\nError: creating VPC"
+    ):
+        deploy_env(outdir, "dev", report=lines.append)
+    applied = {name for name, *_ in terraform.calls}
+    assert "application-dev" not in applied and "connect-dev" not in applied
+    assert "[application-dev] skipped: it needs foundation-dev, which did not deploy" in lines
+
+
+def test_no_more_terraform_processes_than_jobs(outdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    terraform = FakeTerraform({("application-dev", False): 0.2, ("connect-dev", False): 0.2})
+    monkeypatch.setattr(deploy, "apply", terraform.apply)
+    monkeypatch.setattr(deploy, "outputs", lambda path: {})
+    deploy_env(outdir, "dev", report=lambda line: None, jobs=1)
+    assert terraform.most_at_once == 1
+
+
+def test_only_applies_the_named_stacks_without_waiting_for_the_others(outdir: Path, fake: FakeTerraform) -> None:
+    deployment = deploy_env(outdir, "dev", report=lambda line: None, only=["connect-dev"])
+    assert [(name, targeted) for name, targeted, *_ in fake.calls] == [("connect-dev", False)]
+    assert list(deployment.runs) == ["connect-dev"]
 
 
 def test_unknown_stack_names_are_refused_before_anything_is_applied(outdir: Path) -> None:
     with pytest.raises(TerraformError, match=r"no such stack in env 'dev': bootstrap-qa \(stacks: bootstrap-dev, "):
         deploy_env(outdir, "dev", report=lambda line: None, only=["bootstrap-qa"])
+
+
+def test_ordered_report_holds_a_later_stack_until_the_earlier_ones_are_done() -> None:
+    printed: list[str] = []
+    report = OrderedReport(["a", "b", "c"], printed.append)
+    report.line("b", "started")
+    report.line("a", "started")
+    report.line("c", "started")
+    assert printed == ["[a] started"]
+    report.finish("b")
+    report.finish("a")
+    assert printed == ["[a] started", "[b] started", "[c] started"]
+    report.line("c", "done")
+    assert printed[-1] == "[c] done"
+
+
+def test_apply_events_give_resource_durations_and_terraforms_own_errors() -> None:
+    lines = [
+        json.dumps(
+            {"type": "apply_complete", "hook": {"resource": {"addr": "aws_db_instance.db"}, "elapsed_seconds": 80}}
+        ),
+        json.dumps(
+            {
+                "type": "diagnostic",
+                "@level": "error",
+                "diagnostic": {
+                    "summary": "creating RDS DB Instance",
+                    "detail": "InvalidParameterValue",
+                    "address": "aws_db_instance.db",
+                },
+            }
+        ),
+        json.dumps(
+            {"type": "diagnostic", "@level": "warning", "diagnostic": {"summary": "Resource targeting is in effect"}}
+        ),
+        "not json",
+    ]
+    timings, errors = parse_apply_events(lines)
+    assert timings == [ResourceTiming("aws_db_instance.db", 80.0)]
+    assert errors == ["creating RDS DB Instance (aws_db_instance.db): InvalidParameterValue"]

@@ -1,0 +1,108 @@
+"""The stack graph: who waits for whom, and what a stack must apply before its readers may start."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools.stack_graph import StackConfig, StackGraphError, ordered, references, stack_graph
+
+REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-%s.outputs.%s}"
+
+
+def write_env(outdir: Path, stacks: dict[str, dict[str, Any]], dependencies: dict[str, list[str]]) -> Path:
+    for name, document in stacks.items():
+        (outdir / "stacks" / name).mkdir(parents=True)
+        (outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps(document))
+    manifest = {"stacks": {name: {"dependencies": dependencies.get(name, [])} for name in stacks}}
+    (outdir / "manifest.json").write_text(json.dumps(manifest))
+    return outdir
+
+
+@pytest.fixture
+def outdir(tmp_path: Path) -> Path:
+    """bootstrap -> foundation (network + a bucket whose lifecycle waits 55 s) -> data (reads the subnet)."""
+    bootstrap = {
+        "resource": {
+            "aws_s3_bucket": {"state": {"bucket": "state"}},
+            "aws_s3_bucket_versioning": {"state_v": {"bucket": "${aws_s3_bucket.state.id}"}},
+            "aws_s3_bucket_lifecycle_configuration": {"state_l": {"bucket": "${aws_s3_bucket.state.id}"}},
+        },
+        "output": {
+            "state_bucket_name": {
+                "value": "${aws_s3_bucket.state.bucket}",
+                "depends_on": ["aws_s3_bucket_versioning.state_v"],
+            }
+        },
+    }
+    foundation = {
+        "resource": {
+            "aws_vpc": {"vpc": {"cidr_block": "10.0.0.0/16"}},
+            "aws_subnet": {"subnet": {"vpc_id": "${aws_vpc.vpc.id}"}},
+            "aws_s3_bucket": {"data": {"bucket": "data"}},
+            "aws_s3_bucket_lifecycle_configuration": {"data_l": {"bucket": "${aws_s3_bucket.data.id}"}},
+        },
+        "output": {"subnet_id": {"value": "${aws_subnet.subnet.id}"}},
+    }
+    data = {
+        "data": {"terraform_remote_state": {"cross-stack-reference-input-foundation-dev": {}}},
+        "resource": {"aws_db_subnet_group": {"group": {"subnet_ids": [REMOTE % ("foundation-dev", "subnet_id")]}}},
+    }
+    stacks = {"bootstrap-dev": bootstrap, "foundation-dev": foundation, "data-dev": data}
+    return write_env(tmp_path, stacks, {"data-dev": ["foundation-dev"]})
+
+
+def test_references_find_resources_and_data_sources_inside_expressions() -> None:
+    value = {"a": "${aws_s3_bucket.logs_1A2B.arn}/*", "b": ["${jsonencode(data.aws_iam_policy_document.p.json)}"]}
+    assert references(value) == {"aws_s3_bucket.logs_1A2B", "data.aws_iam_policy_document.p"}
+    assert references({"plain": "aws_s3_bucket.not_an_expression", "each": "${each.value}"}) == set()
+
+
+def test_every_stack_needs_bootstrap_and_what_it_reads(outdir: Path) -> None:
+    graph = stack_graph(outdir, "dev")
+    assert graph.order == ("bootstrap-dev", "foundation-dev", "data-dev")
+    assert graph.nodes["foundation-dev"].needs == {"bootstrap-dev"}
+    assert graph.nodes["data-dev"].needs == {"bootstrap-dev", "foundation-dev"}
+    assert graph.dependents_of("foundation-dev") == ["data-dev"]
+
+
+def test_readers_wait_for_what_they_read_not_for_the_lifecycle_rules(outdir: Path) -> None:
+    graph = stack_graph(outdir, "dev")
+    # The state bucket and what its output depends on; the 55 s lifecycle comes after.
+    assert graph.nodes["bootstrap-dev"].ready_targets == ("aws_s3_bucket.state", "aws_s3_bucket_versioning.state_v")
+    # The subnet the data stack reads, plus everything as quick as it (the bucket), not the lifecycle.
+    assert graph.nodes["foundation-dev"].ready_targets == ("aws_s3_bucket.data", "aws_subnet.subnet", "aws_vpc.vpc")
+    assert graph.nodes["data-dev"].ready_targets is None  # nobody reads it: one apply
+
+
+def test_a_stack_whose_readers_need_everything_is_applied_in_one_step(tmp_path: Path) -> None:
+    upstream = {"resource": {"aws_vpc": {"vpc": {}}}, "output": {"id": {"value": "${aws_vpc.vpc.id}"}}}
+    reader = {"resource": {"aws_subnet": {"s": {"vpc_id": REMOTE % ("up-dev", "id")}}}}
+    graph = stack_graph(write_env(tmp_path, {"up-dev": upstream, "down-dev": reader}, {"down-dev": ["up-dev"]}), "dev")
+    assert graph.nodes["up-dev"].ready_targets is None
+
+
+def test_wait_floor_follows_the_longest_chain_of_fixed_provider_waits(tmp_path: Path) -> None:
+    stack = {
+        "resource": {
+            "aws_kms_key": {"key": {}},
+            "aws_db_instance": {"db": {"kms_key_id": "${aws_kms_key.key.arn}"}},
+            "aws_sqs_queue": {"queue": {}},
+        }
+    }
+    config = StackConfig.load(write_env(tmp_path, {"data-dev": stack}, {}), "data-dev")
+    assert config.wait_floor() == (92.0, ["aws_kms_key.key", "aws_db_instance.db"])  # 12 s + 80 s
+    assert config.wait_floor(["aws_sqs_queue.queue"]) == (25.0, ["aws_sqs_queue.queue"])
+
+
+def test_a_dependency_cycle_is_refused_naming_the_stacks() -> None:
+    with pytest.raises(StackGraphError, match=r"dependency cycle between stacks: \['a', 'b'\]"):
+        ordered({"a": {"b"}, "b": {"a"}})
+
+
+def test_a_missing_synthesis_names_the_command_to_run(tmp_path: Path) -> None:
+    with pytest.raises(StackGraphError, match=r"synthesize first \(`make synth ENV=dev`\)"):
+        stack_graph(tmp_path, "dev")
