@@ -48,8 +48,8 @@ lint: $(VENV)/.installed ## ruff over the whole project
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint ## All test levels: the emulator level on one worker, unit/functions/validate (incl. checkov) on the other
-	$(PY) -m pytest -n 2 --dist loadgroup
+test: setup lint ## All test levels: the emulator level beside unit/functions/validate (incl. checkov), two pytest processes
+	$(PY) -m tools.run_tests
 
 test-unit: setup ## Only the unit level
 	$(PY) -m pytest -m unit

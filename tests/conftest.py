@@ -19,18 +19,12 @@ SynthFn = Callable[[Any], dict[str, Any]]
 TEST_LEVELS = ("unit", "functions", "validate", "emulator")
 
 
-# With `pytest -n 2 --dist loadgroup` (make test), one worker takes the emulator level, which
-# mostly waits on the provider's fixed waits, and the other the levels that compute.
-WORKER_GROUPS = {"emulator": "emulator", "unit": "compute", "functions": "compute", "validate": "compute"}
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The folder is the level: tests/unit -> `-m unit`, tests/validate -> `-m validate`, ..."""
     for item in items:
         level = item.path.relative_to(item.config.rootpath / "tests").parts[0]
         if level in TEST_LEVELS:
             item.add_marker(getattr(pytest.mark, level))
-            item.add_marker(pytest.mark.xdist_group(WORKER_GROUPS[level]))
 
 
 @pytest.fixture(scope="session")

@@ -216,8 +216,16 @@ class _Scheduler:
     """One thread per stack; a stack's thread waits until the stacks it needs are released (ready,
     or ended without becoming ready), and Terraform processes are limited by ``slots``."""
 
-    def __init__(self, outdir: Path, plan: StackGraph, report: Report, plan_only: Sequence[str], jobs: int) -> None:
-        self.outdir, self.graph, self.plan_only = outdir, plan, set(plan_only)
+    def __init__(
+        self,
+        outdir: Path,
+        plan: StackGraph,
+        report: Report,
+        plan_only: Sequence[str],
+        jobs: int,
+        on_applied: Callable[[StackRun], None] | None = None,
+    ) -> None:
+        self.outdir, self.graph, self.plan_only, self.on_applied = outdir, plan, set(plan_only), on_applied
         self.out = OrderedReport(plan.order, report)
         self.slots = threading.Semaphore(max(1, jobs))
         self.released = {name: threading.Event() for name in plan.order}
@@ -298,6 +306,8 @@ class _Scheduler:
         run.status = "applied"
         if not targets:
             self._mark_ready(run)
+        if self.on_applied is not None:
+            self.on_applied(run)
         self.out.line(run.name, f"applied in {self.now() - (run.started or 0):.0f} s ({len(run.resources)} resources)")
 
 
@@ -308,9 +318,11 @@ def deploy_env(
     only: Sequence[str] = (),
     plan_only: Sequence[str] = (),
     jobs: int = DEFAULT_JOBS,
+    on_applied: Callable[[StackRun], None] | None = None,
 ) -> Deployment:
     """Apply every stack of ``env_name`` (or just ``only``), side by side where the graph allows.
     Stacks in ``plan_only`` (what the emulator cannot serve) are planned instead, and have no outputs.
+    ``on_applied`` is called (from the stack's thread; keep it short) as soon as a stack is applied.
     Raises DeployError, naming every failed stack and Terraform's error, once nothing else can run."""
     plan = graph(outdir, env_name)
     unknown = sorted(set(only) - set(plan.order))
@@ -320,7 +332,7 @@ def deploy_env(
         )
     if only:
         plan = plan.restricted_to(only)
-    deployment = _Scheduler(outdir, plan, report, plan_only, jobs).run()
+    deployment = _Scheduler(outdir, plan, report, plan_only, jobs, on_applied).run()
     deployment.env = env_name
     if deployment.failed:
         details = "\n".join(f"{run.name}: {run.error}" for run in deployment.failed)

@@ -1,79 +1,16 @@
 """The `local` environment applied with Terraform against moto_server, and converged.
 
-A session fixture starts the emulator on a free loopback port, synthesizes the `local` env
-pointed at it, applies every stack in dependency order (bootstrap first: it creates the state
-bucket the other stacks' S3 backends use; stacks that do not read each other side by side, as
-`make local` does), and always stops the emulator at the end. One saved plan per applied stack,
-made once, serves both the convergence check (its `-detailed-exitcode`) and the plan report.
+The deployment, and the checks that run beside it, come from ``conftest.py`` in this folder.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 
-from envs import EnvConfig
-from envs.schema import EmulatorConfig
-from tools.deploy import PLAN_NO_CHANGES, Deployment, deploy_env, deployment_order, for_each_stack, init, plan_exit_code
-from tools.emulator import Emulator, start_emulator
-from tools.plan_report import detailed_plan
-
-
-@dataclass(frozen=True)
-class LocalDeployment:
-    emulator: Emulator
-    config: EnvConfig
-    outdir: Path
-    deployment: Deployment
-
-    @property
-    def outputs(self) -> dict[str, dict[str, Any]]:
-        return self.deployment.outputs
-
-    def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            region_name=self.config.region,
-            endpoint_url=self.emulator.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    running = start_emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto_server.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="session")
-def deployment(tmp_path_factory: pytest.TempPathFactory, configs: dict[str, EnvConfig], emulator: Emulator):
-    from stacks.app import build_app
-
-    config = configs["local"].model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url)})
-    outdir = tmp_path_factory.mktemp("local") / "cdktf.out"
-    app, _ = build_app([config], outdir)
-    app.synth()
-    plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
-    deployment = deploy_env(outdir, "local", report=lambda line: None, plan_only=plan_only)
-    return LocalDeployment(emulator, config, outdir, deployment)
-
-
-@pytest.fixture(scope="session")
-def untouched_plans(deployment: LocalDeployment) -> dict[str, tuple[int, dict[str, Any]]]:
-    """Every applied stack planned again right after the deploy (side by side): exit code and plan JSON."""
-    applied = list(deployment.outputs)
-    plans = for_each_stack(applied, lambda name: detailed_plan(deployment.outdir / "stacks" / name))
-    return dict(zip(applied, plans, strict=True))
+from tests.emulator.conftest import LocalDeployment
+from tools.deploy import PLAN_NO_CHANGES, deployment_order
 
 
 def test_every_local_stack_is_applied_in_layer_order(deployment: LocalDeployment) -> None:
@@ -246,80 +183,39 @@ def test_private_api_and_event_rules_are_deployed(deployment: LocalDeployment) -
     assert {"cc-local-nightly-export", "cc-local-purge-expired", "cc-local-voicemail-received"} <= rules
 
 
-def test_packages_built_in_another_clone_plan_no_lambda_changes(
-    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_packages_built_in_another_clone_plan_no_lambda_changes(deployment: LocalDeployment) -> None:
     """Another clone (another path, fresh build folder, own synth) against the state applied here."""
-    import shutil
-
-    from modules.lambda_ import LambdaPackages
-    from stacks.app import build_app
-    from tools.build_lambdas import SOURCES, build_all
-
-    clone = tmp_path_factory.mktemp("other-clone")
-    shutil.copytree(SOURCES, clone / "lambdas", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    architecture = deployment.config.lambdas.architecture
-    build_all(architecture, clone / "lambdas", clone / "build")
-    packages = {architecture: LambdaPackages.from_build(clone / "build")}
-    app, _ = build_app([deployment.config], clone / "cdktf.out", packages)
-    app.synth()
-    stack = clone / "cdktf.out" / "stacks" / "integration-local"
-    init(stack)
-    code, text = plan_exit_code(stack)
+    code, text = deployment.check("other-clone")
     assert code == PLAN_NO_CHANGES, f"the other clone's packages show up in the plan:\n{text}"
 
 
-def test_a_second_plan_shows_no_changes(
-    deployment: LocalDeployment, untouched_plans: dict[str, tuple[int, dict[str, Any]]]
-) -> None:
-    assert list(untouched_plans) == list(deployment.outputs)
-    for name, (code, plan) in untouched_plans.items():
+def test_a_second_plan_shows_no_changes(deployment: LocalDeployment) -> None:
+    """Each stack planned again right after its apply; the drift test's first refresh shows that no
+    stack changed afterwards (see ``prepare`` in conftest.py)."""
+    for name in deployment.outputs:
+        code, plan = deployment.check(f"second-plan:{name}")
         changed = [c["address"] for c in plan.get("resource_changes", []) if c["change"]["actions"] != ["no-op"]]
         assert code == PLAN_NO_CHANGES, f"{name} did not converge: {changed}"
 
 
-def _resynth(deployment: LocalDeployment, outdir: Path) -> Path:
-    """The `local` app synthesized again (after a test changed some construct code) into ``outdir``."""
-    from stacks.app import build_app
+def test_plan_report_shows_no_changes_then_exactly_a_construct_change(deployment: LocalDeployment) -> None:
+    from tools.plan_report import exit_code, markdown, stack_report
 
-    app, _ = build_app([deployment.config], outdir)
-    app.synth()
-    return outdir
-
-
-def test_plan_report_shows_no_changes_then_exactly_a_construct_change(
-    deployment: LocalDeployment,
-    untouched_plans: dict[str, tuple[int, dict[str, Any]]],
-    tmp_path_factory: pytest.TempPathFactory,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import modules.lambda_ as lambda_module
-    from modules.naming import Function
-    from tools.plan_report import exit_code, markdown, report_env, stack_report
-
-    untouched = [stack_report(name, plan) for name, (_, plan) in untouched_plans.items()]
+    untouched = [stack_report(name, deployment.check(f"second-plan:{name}")[1]) for name in deployment.outputs]
     assert all(not report.changes for report in untouched), markdown("local", untouched)
     assert "No changes" in markdown("local", untouched)
 
-    monkeypatch.setitem(lambda_module.TIMEOUTS, Function.POST_CALL, 121)
-    outdir = _resynth(deployment, tmp_path_factory.mktemp("changed") / "cdktf.out")
-    [report] = report_env(outdir, "local", ["integration-local"])
+    [report] = deployment.check("construct-change")  # post_call's timeout 120 -> 121 s in the construct code
     [change] = report.changes
     assert (change.action, change.type) == ("update", "aws_lambda_function")
     assert [(a.path, a.before, a.after) for a in change.attributes] == [("timeout", 120, 121)]
     assert exit_code([report], allow_stateful_changes=False) == 0
 
 
-def test_plan_report_blocks_replacing_the_table(
-    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import modules.dynamodb as dynamodb
-    from tools.plan_report import EXIT_BLOCKING, exit_code, markdown, report_env
+def test_plan_report_blocks_replacing_the_table(deployment: LocalDeployment) -> None:
+    from tools.plan_report import EXIT_BLOCKING, exit_code, markdown
 
-    renamed = dynamodb.table_name
-    monkeypatch.setattr(dynamodb, "table_name", lambda config: f"{renamed(config)}-v2")
-    outdir = _resynth(deployment, tmp_path_factory.mktemp("replaced") / "cdktf.out")
-    reports = report_env(outdir, "local", ["data-local"])
+    reports = deployment.check("table-replacement")  # the table renamed in the construct code
     [blocking] = reports[0].blocking
     assert (blocking.type, blocking.action) == ("aws_dynamodb_table", "replace")
     assert "blocking change(s)" in markdown("local", reports)
@@ -330,7 +226,9 @@ def test_plan_report_blocks_replacing_the_table(
 def test_drift_detection_reports_exactly_the_out_of_band_changes(
     deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Runs last: it changes the deployment behind Terraform's back."""
+    """Runs last: it changes the deployment behind Terraform's back. Its first run, after every stack
+    is applied, also shows that no stack changed another's resources after that stack's own second
+    plan (test_a_second_plan_shows_no_changes)."""
     from tools import drift
 
     reports = tmp_path_factory.mktemp("drift-reports")

@@ -1,0 +1,215 @@
+"""One deployment of the `local` env on moto_server, shared by every emulator test.
+
+The session fixture starts the emulator on a free loopback port, synthesizes the `local` env
+pointed at it and applies every stack as `make local` does (side by side where the stack graph
+allows), and always stops the emulator at the end.
+
+A deploy is mostly the provider waiting (tools/provider_waits.py), so the checks that need only
+some stacks run beside it: a test registers work with ``AfterApply.when_applied(stack, ...)`` in
+``prepare`` below, it starts as soon as that stack is applied, and the test reads its result.
+Work that synthesizes (jsii is single-threaded) runs in the fixture's own thread while the
+deploy's Terraform processes wait.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from envs import EnvConfig
+from envs.schema import EmulatorConfig
+from tools.deploy import Deployment, StackRun, deploy_env, init, plan_exit_code
+from tools.emulator import Emulator, start_emulator
+from tools.plan_report import detailed_plan, report_env
+
+# Terraform processes the background checks may run beside the deploy's own (2 cores).
+CHECK_WORKERS = 2
+
+
+class AfterApply:
+    """Callables to run as soon as a stack is applied, on a small pool of their own."""
+
+    def __init__(self, workers: int = CHECK_WORKERS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-apply")
+        self._applied: set[str] = set()
+        self._waiting: dict[str, list[tuple[Callable[[], Any], Future[Any]]]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    def when_applied(self, stack: str, work: Callable[[], Any]) -> Future[Any]:
+        result: Future[Any] = Future()
+        with self._lock:
+            if stack not in self._applied:
+                self._waiting[stack].append((work, result))
+                return result
+        self._start(work, result)
+        return result
+
+    def applied(self, run: StackRun) -> None:
+        with self._lock:
+            self._applied.add(run.name)
+            ready = self._waiting.pop(run.name, [])
+        for work, result in ready:
+            self._start(work, result)
+
+    def _start(self, work: Callable[[], Any], result: Future[Any]) -> None:
+        def relay(done: Future[Any]) -> None:
+            error = done.exception()
+            if error is not None:
+                result.set_exception(error)
+            else:
+                result.set_result(done.result())
+
+        self._pool.submit(work).add_done_callback(relay)
+
+    def abandon(self, reason: str) -> None:
+        """Fail what never started (its stack did not deploy), so no test waits for it forever."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, defaultdict(list)
+        for stack, entries in waiting.items():
+            for _, result in entries:
+                result.set_exception(RuntimeError(f"{stack} was not applied: {reason}"))
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class LocalDeployment:
+    emulator: Emulator
+    config: EnvConfig
+    outdir: Path
+    deployment: Deployment
+    checks: dict[str, Future[Any]] = field(default_factory=dict)
+
+    @property
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        return self.deployment.outputs
+
+    def check(self, name: str) -> Any:
+        """The result of background work ``prepare`` registered (waits for it; raises its error)."""
+        return self.checks[name].result()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            region_name=self.config.region,
+            endpoint_url=self.emulator.url,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    running = start_emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto_server.log")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def synthesize(config: EnvConfig, outdir: Path, packages: Any = None) -> Path:
+    from stacks.app import build_app
+
+    app, _ = build_app([config], outdir, packages)
+    app.synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    tmp_path_factory: pytest.TempPathFactory, configs: dict[str, EnvConfig], emulator: Emulator
+) -> Iterator[LocalDeployment]:
+    config = configs["local"].model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url)})
+    outdir = synthesize(config, tmp_path_factory.mktemp("local") / "cdktf.out")
+    plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
+    after = AfterApply()
+    finished: Future[Deployment] = Future()
+
+    def run_deploy() -> None:
+        try:
+            finished.set_result(deploy_env(outdir, "local", report=lambda line: None, plan_only=plan_only,
+                                           on_applied=after.applied))  # fmt: skip
+        except BaseException as error:
+            finished.set_exception(error)
+        finally:
+            after.abandon("the deploy ended without it")
+
+    deployer = threading.Thread(target=run_deploy, name="deploy", daemon=True)
+    deployer.start()
+    try:
+        checks = prepare(config, outdir, after, tmp_path_factory)
+        deployer.join()
+        yield LocalDeployment(emulator, config, outdir, finished.result(), checks)
+    finally:
+        deployer.join()
+        after.shutdown()
+
+
+def prepare(
+    config: EnvConfig, outdir: Path, after: AfterApply, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Future[Any]]:
+    """Background checks, registered while the deploy runs (in the order the tests read them).
+
+    - ``second-plan:<stack>``: every applied stack planned again as soon as it is applied. Together
+      with the drift test's first, after-everything refresh of every stack (no resource changed
+      since its apply), this is the "a second plan is empty" check of the whole env: an empty plan
+      right after a stack's apply plus no drift afterwards means an empty plan after all stacks.
+    - ``other-clone``: the integration stack as another clone would build and synthesize it.
+    - ``construct-change``: the plan report of the integration stack after a one-construct edit.
+    - ``table-replacement``: the plan report of the data stack when the table would be replaced.
+    """
+    import modules.dynamodb as dynamodb
+    import modules.lambda_ as lambda_module
+    from modules.lambda_ import LambdaPackages
+    from modules.naming import Function
+    from tools.build_lambdas import SOURCES, build_all
+
+    applied_stacks = [
+        name
+        for name in ("bootstrap", "foundation", "data", "security", "integration", "application")
+        if f"{name}-local" not in (config.emulator.plan_only_stacks("local") if config.emulator else ())
+    ]
+    checks: dict[str, Future[Any]] = {}
+    for layer in applied_stacks:
+        stack = f"{layer}-local"
+        checks[f"second-plan:{stack}"] = after.when_applied(stack, lambda s=stack: detailed_plan(outdir / "stacks" / s))
+
+    clone = tmp_path_factory.mktemp("other-clone")
+    shutil.copytree(SOURCES, clone / "lambdas", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    architecture = config.lambdas.architecture
+    build_all(architecture, clone / "lambdas", clone / "build")
+    packages = {architecture: LambdaPackages.from_build(clone / "build")}
+    clone_out = synthesize(config, clone / "cdktf.out", packages)
+    checks["other-clone"] = after.when_applied("integration-local", lambda: _plan(clone_out, "integration-local"))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(lambda_module.TIMEOUTS, Function.POST_CALL, 121)
+        changed = synthesize(config, tmp_path_factory.mktemp("changed") / "cdktf.out")
+    checks["construct-change"] = after.when_applied(
+        "integration-local", lambda: report_env(changed, "local", ["integration-local"])
+    )
+
+    renamed = dynamodb.table_name
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dynamodb, "table_name", lambda config: f"{renamed(config)}-v2")
+        replaced = synthesize(config, tmp_path_factory.mktemp("replaced") / "cdktf.out")
+    checks["table-replacement"] = after.when_applied(
+        "data-local", lambda: report_env(replaced, "local", ["data-local"])
+    )
+    return checks
+
+
+def _plan(outdir: Path, stack: str) -> tuple[int, str]:
+    path = outdir / "stacks" / stack
+    init(path)
+    return plan_exit_code(path)
