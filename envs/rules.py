@@ -148,6 +148,29 @@ def production_is_protected(config: EnvConfig) -> Iterator[Violation]:
         yield Violation("rds.backup_retention_days", "production keeps automated backups at least 7 days")
 
 
+def cold_start_settings_accepted_by_lambda(config: EnvConfig) -> Iterator[Violation]:
+    """SnapStart and provisioned concurrency exclude each other; provisioned environments count
+    against the function's reserved concurrency when it has one."""
+    for name, sizing in config.lambdas.functions.items():
+        field = f"lambdas.functions.{name}"
+        if sizing.snap_start and sizing.provisioned_concurrency is not None:
+            yield Violation(f"{field}.provisioned_concurrency", "Lambda does not allow it together with snap_start")
+        reserved = (
+            sizing.reserved_concurrency
+            if sizing.reserved_concurrency is not None
+            else config.lambdas.reserved_concurrency
+        )
+        if (
+            sizing.provisioned_concurrency is not None
+            and reserved is not None
+            and sizing.provisioned_concurrency > reserved
+        ):
+            yield Violation(
+                f"{field}.provisioned_concurrency",
+                f"{sizing.provisioned_concurrency} is more than the function's reserved concurrency ({reserved})",
+            )
+
+
 def emulator_settings_match_tier(config: EnvConfig) -> Iterator[Violation]:
     """Only the emulator tier may point at the emulator or relax what the emulator cannot serve."""
     if config.tier is Tier.EMULATOR and config.emulator is None:
@@ -174,6 +197,7 @@ RULES: tuple[Rule, ...] = (
     rds_settings_consistent,
     storage_lifecycle_ordered,
     production_is_protected,
+    cold_start_settings_accepted_by_lambda,
     emulator_settings_match_tier,
 )
 

@@ -163,6 +163,13 @@ class FunctionSizing(_Section):
     memory_mb: int | None = Field(default=None, ge=128, le=10240)
     timeout_seconds: int | None = Field(default=None, ge=1, le=900)
     reserved_concurrency: int | None = Field(default=None, ge=0)
+    # Against cold starts, for functions a caller waits on (each publishes a version per deploy and
+    # is invoked through its `live` alias by every caller). SnapStart: new execution environments
+    # resume from a snapshot taken at publish time (Python 3.12+; charged per cached GB and restore).
+    snap_start: bool = False
+    # Execution environments kept initialized on the `live` alias (charged while provisioned). AWS
+    # refuses it together with SnapStart.
+    provisioned_concurrency: int | None = Field(default=None, ge=1, le=3000)
 
 
 FunctionName = Literal[

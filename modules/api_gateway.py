@@ -40,12 +40,12 @@ from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, Api
 from cdktf_cdktf_provider_aws.api_gateway_rest_api_policy import ApiGatewayRestApiPolicy
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import service_role
+from modules.lambda_ import EntryPoint
 from modules.naming import API_STAGE, Function, api_name, log_group_arn_pattern
 from modules.policy import Statement, policy_document
 
@@ -176,7 +176,7 @@ def definition_hash(config: EnvConfig) -> str:
 
 @dataclass(frozen=True)
 class PrivateApiProps:
-    functions: Mapping[Function, LambdaFunction]
+    functions: Mapping[Function, EntryPoint]  # what the API invokes (alias when published)
     vpc_endpoint_id: str  # the execute-api interface endpoint
     logs_key_arn: str
 
@@ -322,6 +322,7 @@ class PrivateApi(Construct):
             statement_id="AllowApiGatewayAuthorizer",
             action="lambda:InvokeFunction",
             function_name=function.function_name,
+            qualifier=function.qualifier,
             principal="apigateway.amazonaws.com",
             source_arn=f"{self.api.execution_arn}/authorizers/{authorizer.id}",
         )
@@ -378,6 +379,7 @@ class PrivateApi(Construct):
                 statement_id="AllowPrivateApi",
                 action="lambda:InvokeFunction",
                 function_name=self._props.functions[function].function_name,
+                qualifier=self._props.functions[function].qualifier,
                 principal="apigateway.amazonaws.com",
                 source_arn=f"{self.api.execution_arn}/{API_STAGE}/*/v1/*",
             )

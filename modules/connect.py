@@ -46,11 +46,11 @@ from cdktf_cdktf_provider_aws.connect_routing_profile import (
     ConnectRoutingProfileQueueConfigs,
 )
 from cdktf_cdktf_provider_aws.connect_security_profile import ConnectSecurityProfile
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.lambda_ import EntryPoint
 from modules.naming import Function
 
 TEMPLATES = Path(__file__).resolve().parent / "connect_flows"
@@ -104,7 +104,7 @@ def render(template: Template, values: Mapping[tuple[str, str], str]) -> str:
 
 @dataclass(frozen=True)
 class ContactCenterProps:
-    functions: Mapping[Function, LambdaFunction]
+    functions: Mapping[Function, EntryPoint]  # what flows invoke (alias when published)
     recordings_bucket: str
     screen_recordings_bucket: str
     storage_key_arn: str
@@ -296,6 +296,7 @@ class ContactCenter(Construct):
                 statement_id="AllowConnectInstance",
                 action="lambda:InvokeFunction",
                 function_name=resource.function_name,
+                qualifier=resource.qualifier,
                 principal="connect.amazonaws.com",
                 source_arn=self.instance.arn,
                 source_account=self._config.account_id,

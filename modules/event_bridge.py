@@ -19,13 +19,13 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetRetryPolicy,
 )
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.lambda_ import EntryPoint
 from modules.naming import Function
 from modules.policy import Statement, policy_document
 
@@ -76,7 +76,7 @@ PLATFORM_RULES: tuple[Rule, ...] = (
 @dataclass(frozen=True)
 class EventRulesProps:
     rules: Sequence[Rule]
-    functions: Mapping[Function, LambdaFunction]
+    functions: Mapping[Function, EntryPoint]  # the rules' targets (alias when published)
     dead_letter_queues: Mapping[Function, SqsQueue]
     # Other statements for a queue this construct writes the policy of (one policy per queue).
     extra_queue_statements: Mapping[Function, Sequence[Statement]] = field(default_factory=dict)
@@ -123,6 +123,7 @@ class EventRules(Construct):
             statement_id=f"AllowRule-{rule.name}",
             action="lambda:InvokeFunction",
             function_name=function.function_name,
+            qualifier=function.qualifier,
             principal="events.amazonaws.com",
             source_arn=resource.arn,
         )

@@ -32,6 +32,7 @@ from pathlib import Path
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lambda_alias import LambdaAlias
 from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
     LambdaEventSourceMapping,
     LambdaEventSourceMappingDestinationConfig,
@@ -41,6 +42,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
     LambdaFunctionLoggingConfig,
+    LambdaFunctionSnapStart,
     LambdaFunctionTracingConfig,
     LambdaFunctionVpcConfig,
 )
@@ -51,6 +53,7 @@ from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
 )
 from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.lambda_provisioned_concurrency_config import LambdaProvisionedConcurrencyConfig
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -193,6 +196,43 @@ class Sizing:
     memory_mb: int
     timeout_seconds: int
     reserved_concurrency: int | None
+    snap_start: bool = False
+    provisioned_concurrency: int | None = None
+
+    @property
+    def published(self) -> bool:
+        """Both cold-start remedies work on published versions, which callers reach through an alias."""
+        return self.snap_start or self.provisioned_concurrency is not None
+
+
+# The alias every caller invokes a published function through; it moves to the new version on deploy.
+LIVE_ALIAS = "live"
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """How callers reach a function: its ``live`` alias when the function publishes versions (SnapStart
+    or provisioned concurrency), else the function itself. Callers use these attributes in place of the
+    function's, and pass ``qualifier`` to the permissions they grant."""
+
+    function: LambdaFunction
+    alias: LambdaAlias | None = None
+
+    @property
+    def arn(self) -> str:
+        return self.alias.arn if self.alias is not None else self.function.arn
+
+    @property
+    def invoke_arn(self) -> str:
+        return self.alias.invoke_arn if self.alias is not None else self.function.invoke_arn
+
+    @property
+    def function_name(self) -> str:
+        return self.function.function_name
+
+    @property
+    def qualifier(self) -> str | None:
+        return self.alias.name if self.alias is not None else None
 
 
 def sizing(config: EnvConfig, function: Function) -> Sizing:
@@ -206,6 +246,8 @@ def sizing(config: EnvConfig, function: Function) -> Sizing:
             if override and override.reserved_concurrency is not None
             else defaults.reserved_concurrency
         ),
+        snap_start=bool(override and override.snap_start),
+        provisioned_concurrency=override.provisioned_concurrency if override else None,
     )
 
 
@@ -241,8 +283,8 @@ def code_key(package: Package) -> str:
 
 class Functions(Construct):
     """Exposes ``code`` (package name -> its S3 object), ``layer``, ``functions`` (Function ->
-    LambdaFunction), ``dead_letter_queues``, ``ctr_consumer`` (the event source mapping) and
-    ``voicemail_notification``."""
+    LambdaFunction), ``entry_points`` (Function -> EntryPoint: what callers invoke),
+    ``dead_letter_queues``, ``ctr_consumer`` (the event source mapping) and ``voicemail_notification``."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: FunctionsProps) -> None:
         super().__init__(scope, construct_id)
@@ -263,8 +305,10 @@ class Functions(Construct):
         )
         self.dead_letter_queues: dict[Function, SqsQueue] = {}
         self.functions: dict[Function, LambdaFunction] = {}
+        self.entry_points: dict[Function, EntryPoint] = {}
         for function in Function:
             self.functions[function] = self._function(function)
+            self.entry_points[function] = self._entry_point(function)
         for function in ASYNC_FUNCTIONS:
             self._async_failures(function)
         self.ctr_consumer = self._ctr_consumer()
@@ -317,7 +361,33 @@ class Functions(Construct):
             logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=identity.log_group.name),
             environment=LambdaFunctionEnvironment(variables=environment(config, function, props.settings)),
             kms_key_arn=props.key.arn,
+            publish=size.published or None,
+            snap_start=LambdaFunctionSnapStart(apply_on="PublishedVersions") if size.snap_start else None,
         )
+
+    def _entry_point(self, function: Function) -> EntryPoint:
+        """The function itself, or the ``live`` alias on its newest version (with the environments
+        kept initialized there, when the env provisions them)."""
+        resource, size = self.functions[function], sizing(self._config, function)
+        if not size.published:
+            return EntryPoint(resource)
+        alias = LambdaAlias(
+            self,
+            f"{function.value}-live",
+            name=LIVE_ALIAS,
+            description="What every caller invokes; moves to the version each deploy publishes",
+            function_name=resource.function_name,
+            function_version=resource.version,
+        )
+        if size.provisioned_concurrency is not None:
+            LambdaProvisionedConcurrencyConfig(
+                self,
+                f"{function.value}-provisioned",
+                function_name=resource.function_name,
+                qualifier=alias.name,
+                provisioned_concurrent_executions=size.provisioned_concurrency,
+            )
+        return EntryPoint(resource, alias)
 
     def _dead_letter_queue(self, function: Function) -> SqsQueue:
         config = self._config
@@ -348,10 +418,12 @@ class Functions(Construct):
 
     def _async_failures(self, function: Function) -> None:
         queue = self._dead_letter_queue(function)
+        entry = self.entry_points[function]
         LambdaFunctionEventInvokeConfig(
             self,
             f"{function.value}-async",
-            function_name=self.functions[function].function_name,
+            function_name=entry.function_name,
+            qualifier=entry.qualifier,
             maximum_retry_attempts=self._config.lambdas.async_retry_attempts,
             maximum_event_age_in_seconds=6 * 3600,
             destination_config=LambdaFunctionEventInvokeConfigDestinationConfig(
@@ -385,7 +457,7 @@ class Functions(Construct):
         return LambdaEventSourceMapping(
             self,
             "post-call-ctr-stream",
-            function_name=self.functions[function].arn,
+            function_name=self.entry_points[function].arn,
             event_source_arn=props.ctr_stream.arn,
             starting_position="TRIM_HORIZON",  # a new consumer starts with what the stream still holds
             batch_size=STREAM_BATCH_SIZE,
@@ -423,13 +495,14 @@ class Functions(Construct):
 
     def _voicemail_notification(self) -> S3BucketNotification:
         config, props = self._config, self._props
-        voicemail = self.functions[Function.VOICEMAIL]
+        voicemail = self.entry_points[Function.VOICEMAIL]
         permission = LambdaPermission(
             self,
             "voicemail-from-s3",
             statement_id="AllowVoicemailBucket",
             action="lambda:InvokeFunction",
             function_name=voicemail.function_name,
+            qualifier=voicemail.qualifier,
             principal="s3.amazonaws.com",
             source_arn=props.voicemail_bucket_arn,
             source_account=config.account_id,

@@ -41,7 +41,7 @@ class ApplicationStack(LayerStack):
             "api",
             config,
             PrivateApiProps(
-                functions=functions.functions,
+                functions=functions.entry_points,
                 vpc_endpoint_id=security.endpoints.interfaces["execute-api"].id,
                 logs_key_arn=self.logs_key.key.arn,
             ),
@@ -52,7 +52,7 @@ class ApplicationStack(LayerStack):
             config,
             EventRulesProps(
                 rules=PLATFORM_RULES,
-                functions=functions.functions,
+                functions=functions.entry_points,
                 dead_letter_queues=functions.dead_letter_queues,
             ),
         )

@@ -36,7 +36,7 @@ class ConnectStack(LayerStack):
             "contact-center",
             config,
             ContactCenterProps(
-                functions=functions.functions,
+                functions=functions.entry_points,
                 recordings_bucket=storage.recordings.bucket.bucket,
                 screen_recordings_bucket=storage.screen_recordings.bucket.bucket,
                 storage_key_arn=storage.key.key.arn,
@@ -59,7 +59,7 @@ class ConnectStack(LayerStack):
                         input={"instanceId": instance.id},
                     )
                 ],
-                functions=functions.functions,
+                functions=functions.entry_points,
                 dead_letter_queues=functions.dead_letter_queues,
             ),
         )

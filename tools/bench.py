@@ -14,6 +14,9 @@ Rows:
 - ours: ``main.py`` as ``make synth`` runs it, twice (the two outputs must be byte-identical).
 - Lambda packaging into an empty folder (pip's own download cache left as found), then again warm.
 - the unit and validate test levels, each as its own pytest run.
+- the local loop (``tools/bench_loop.py``): ``make local`` from a stopped emulator with, per stack,
+  the floor the provider's fixed waits leave; ``make plan``/``plan-report``/``drift`` of the applied
+  env; the cold start of the functions a caller waits on; ``make test``'s pytest part.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from envs import env_names, load_envs
 from tools.jsii_env import EAGER_IMPORT_VARIABLE, NODE_PRELOAD, PROVIDER_PACKAGE, QUIET_NODE_MAJORS
@@ -259,6 +263,36 @@ def evaluate(
     ]
 
 
+def loop_targets(loop: Mapping[str, Any]) -> list[Target]:
+    """The local loop's goals (issue: fast local loop), from the figures ``bench_loop`` measured."""
+    from tools import bench_loop
+
+    targets = [
+        Target(
+            "make local, emulator stopped",
+            f"{loop['make local'].seconds:.0f} s",
+            f"<= {bench_loop.MAKE_LOCAL_TARGET_SECONDS:.0f} s",
+            loop["make local"].seconds <= bench_loop.MAKE_LOCAL_TARGET_SECONDS,
+        )
+    ]
+    for command in ("make plan", "make plan-report", "make drift"):
+        seconds = loop[command].seconds
+        goal = bench_loop.PLAN_TARGET_SECONDS
+        targets.append(Target(f"{command} ENV=local, applied", f"{seconds:.0f} s", f"<= {goal:.0f} s", seconds <= goal))
+    for cold in loop["cold starts"]:
+        figure, what = (
+            (cold.total_seconds, "import + first call")
+            if cold.total_seconds is not None
+            else (cold.import_seconds, "import")
+        )
+        goal = bench_loop.COLD_START_TARGET_SECONDS
+        targets.append(Target(f"{cold.function}: {what}, median", f"{figure:.3f} s", f"<= {goal} s", figure <= goal))
+    if "make test" in loop:
+        seconds, goal = loop["make test"].seconds, bench_loop.MAKE_TEST_TARGET_SECONDS
+        targets.append(Target("make test, pytest part", f"{seconds:.0f} s", f"<= {goal:.0f} s", seconds <= goal))
+    return targets
+
+
 def render(measurements: Sequence[Measurement], floor: Measurement, targets: Sequence[Target]) -> str:
     header = f"{'measured':<58} {'wall s':>8} {'x floor':>8} {'peak MB (process)':>18} {'peak MB (tree)':>15}"
     lines = [header, "-" * len(header)]
@@ -274,7 +308,7 @@ def render(measurements: Sequence[Measurement], floor: Measurement, targets: Seq
     return "\n".join(lines)
 
 
-def run(work: Path, with_tests: bool) -> tuple[list[Measurement], list[Target]]:
+def run(work: Path, with_tests: bool, with_loop: bool = True) -> tuple[list[Measurement], list[Target], dict[str, Any]]:
     env = base_env()
     envs = env_names()
     architectures = sorted({config.lambdas.architecture for config in load_envs(envs)})
@@ -328,7 +362,16 @@ def run(work: Path, with_tests: bool) -> tuple[list[Measurement], list[Target]]:
         tree_differences(work / "ours-1", work / "ours-2"),
         stack_differences(naive_outputs, work / "ours-1"),
     )
-    return measurements, targets
+    loop: dict[str, Any] = {}
+    if with_loop:
+        from tools.bench_loop import measure_loop
+
+        try:
+            loop = measure_loop(env, work, with_tests, progress)
+        except RuntimeError as error:
+            raise BenchError(str(error)) from None
+        targets += loop_targets(loop)
+    return measurements, targets, loop
 
 
 def progress(message: str) -> None:
@@ -337,17 +380,27 @@ def progress(message: str) -> None:
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--no-tests", action="store_true", help="skip the unit and validate test levels")
+    parser.add_argument("--no-tests", action="store_true", help="skip the test levels (unit, validate, make test)")
+    parser.add_argument("--no-local", action="store_true", help="skip the local loop (make local, plans, cold starts)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
         try:
-            measurements, targets = run(Path(work), with_tests=not args.no_tests)
+            measurements, targets, loop = run(Path(work), with_tests=not args.no_tests, with_loop=not args.no_local)
         except BenchError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
     print(render(measurements, measurements[0], targets))
+    if loop:
+        from tools.bench_loop import render_floors
+
+        print(f"\nmake local, per stack (the deploy itself: {loop['deploy seconds']:.0f} s):")
+        print(render_floors(loop["floors"], loop["deploy floor"], loop["make local"].seconds))
     REPORT.parent.mkdir(exist_ok=True)
-    report = {"measurements": [asdict(m) for m in measurements], "targets": [asdict(t) for t in targets]}
+    report = {
+        "measurements": [asdict(m) for m in measurements],
+        "targets": [asdict(t) for t in targets],
+        "local_loop": json.loads(json.dumps(loop, default=asdict)),
+    }
     REPORT.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwritten: {REPORT.relative_to(ROOT)}")
     return 0 if all(target.met for target in targets) else 1

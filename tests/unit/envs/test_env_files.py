@@ -111,6 +111,24 @@ BROKEN_FILES = [
     ("prod", 'nat_strategy = "per_az"', 'nat_strategy = "single"', r"network\.nat_strategy: production requires"),
     ("prod", "backup_retention_days = 30", "backup_retention_days = 1", r"rds\.backup_retention_days: production"),
     ("local", "[emulator]\n", "[emulatorx]\n", r"emulatorx: unknown field"),
+    (
+        "prod",
+        "[lambdas.functions.authorizer]\nsnap_start = true\n",
+        "[lambdas.functions.authorizer]\nsnap_start = true\nprovisioned_concurrency = 5\n",
+        r"lambdas\.functions\.authorizer\.provisioned_concurrency: Lambda does not allow it together with snap_start",
+    ),
+    (
+        "dev",
+        "[api]\n",
+        "[lambdas.functions.queue-experience]\nreserved_concurrency = 2\nprovisioned_concurrency = 3\n\n[api]\n",
+        r"lambdas\.functions\.queue-experience\.provisioned_concurrency: 3 is more than .* reserved concurrency \(2\)",
+    ),
+    (
+        "dev",
+        "[api]\n",
+        "[lambdas.functions.authorizer]\nprovisioned_concurrency = 0\n\n[api]\n",
+        r"greater than or equal to 1",
+    ),
 ]
 
 

@@ -65,13 +65,14 @@ def test_every_function_a_flow_invokes_is_associated_and_only_this_instance_may_
     platform: dict[str, Any], connect: dict[str, dict[str, Any]]
 ) -> None:
     center = platform["prod"].connect.contact_center
-    functions = platform["prod"].integration.functions.functions
+    functions = platform["prod"].integration.functions.entry_points
     invoked = {name for t in templates() for kind, name in t.placeholders() if kind == "function"}
     assert invoked == {"queue-experience"}
     assert {f.value for f in center.lambda_associations} == invoked
     for function in center.lambda_associations:
         association = body(connect["prod"], center.lambda_associations[function])
-        assert association["function_arn"] == ref(functions[function], "arn")
+        entry = functions[function]  # prod publishes queue-experience: Connect invokes its live alias
+        assert association["function_arn"] == ref(entry.alias or entry.function, "arn")
     permissions = [
         p for p in resources(connect["prod"], "aws_lambda_permission") if p["principal"] == "connect.amazonaws.com"
     ]
@@ -87,8 +88,9 @@ def test_flows_are_rendered_without_placeholders_or_hand_written_arns(
     content = json.loads(flow["content"])
     actions = {a["Identifier"]: a for a in content["Actions"]}
     assert actions["set-queue"]["Parameters"]["QueueId"] == ref(center.queues["support"], "arn")
+    # prod publishes queue-experience (SnapStart): the flow invokes its live alias
     assert actions["queue-experience"]["Parameters"]["LambdaFunctionARN"] == ref(
-        platform["prod"].integration.functions.functions[Function.QUEUE_EXPERIENCE], "arn"
+        platform["prod"].integration.functions.entry_points[Function.QUEUE_EXPERIENCE].alias, "arn"
     )
     assert actions["after-hours"]["Parameters"]["FlowModuleId"] == ref(
         center.flow_modules["after-hours"], "contact_flow_module_id"

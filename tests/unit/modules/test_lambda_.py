@@ -204,3 +204,45 @@ def test_missing_packages_name_the_build_command(tmp_path: Path) -> None:
     (tmp_path / "shared.json").write_text(json.dumps({"zip_file": "shared.zip", "source_code_hash": "x"}))
     with pytest.raises(PackagesNotBuilt, match=r"shared\.zip is missing"):
         LambdaPackages.from_build(tmp_path)
+
+
+def test_functions_a_caller_waits_on_resume_from_snapshots_in_prod_behind_the_live_alias(
+    platform: dict[str, Any], integration: dict[str, dict[str, Any]], synth: SynthFn
+) -> None:
+    stacks = platform["prod"]
+    entry_points = stacks.integration.functions.entry_points
+    for function in (Function.QUEUE_EXPERIENCE, Function.AUTHORIZER):
+        entry = entry_points[function]
+        published = body(integration["prod"], entry.function)
+        assert published["publish"] is True and published["snap_start"] == {"apply_on": "PublishedVersions"}
+        alias = body(integration["prod"], entry.alias)
+        assert alias["name"] == "live" and alias["function_version"] == ref(entry.function, "version")
+    assert entry_points[Function.CORE_API].alias is None  # the others stay unpublished
+    assert "publish" not in body(integration["prod"], entry_points[Function.CORE_API].function)
+    assert all(entry.alias is None for entry in platform["dev"].integration.functions.entry_points.values())
+    # Callers invoke the alias and grant the alias, not the unpublished function.
+    application = synth(stacks.application)
+    authorizer = body(application, stacks.application.api.authorizer)
+    assert authorizer["authorizer_uri"] == ref(entry_points[Function.AUTHORIZER].alias, "invoke_arn")
+    [permission] = [p for p in resources(application, "aws_lambda_permission") if "authorizers" in p["source_arn"]]
+    assert permission["qualifier"] == ref(entry_points[Function.AUTHORIZER].alias, "name")
+
+
+def test_provisioned_concurrency_keeps_environments_ready_on_the_live_alias(configs: dict[str, EnvConfig]) -> None:
+    from cdktf import Testing
+
+    from envs.schema import FunctionSizing
+    from stacks.app import lambda_packages
+    from stacks.platform import add_environment
+
+    dev = configs["dev"]
+    functions = {"queue-experience": FunctionSizing(provisioned_concurrency=4)}
+    config = dev.model_copy(update={"lambdas": dev.lambdas.model_copy(update={"functions": functions})})
+    stacks = add_environment(Testing.app(), config, lambda_packages([config.lambdas.architecture])["arm64"])
+    integration = json.loads(Testing.synth(stacks.integration))
+    [provisioned] = resources(integration, "aws_lambda_provisioned_concurrency_config")
+    entry = stacks.integration.functions.entry_points[Function.QUEUE_EXPERIENCE]
+    assert provisioned["provisioned_concurrent_executions"] == 4
+    assert provisioned["qualifier"] == ref(entry.alias, "name")
+    function = body(integration, entry.function)
+    assert function["publish"] is True and "snap_start" not in function

@@ -131,3 +131,61 @@ def test_runs_start_from_a_neutral_environment() -> None:
     assert "JSII_RUNTIME_PACKAGE_CACHE" not in env, "jsii's default, as a user would have it"
     assert env["NODE_OPTIONS"] == "--max-old-space-size=2048"
     assert Path(env["TF_CLI_CONFIG_FILE"]).is_file()
+
+
+def test_the_deploy_floor_follows_what_each_stack_waits_for(tmp_path: Path) -> None:
+    """Each stack starts when what it reads is ready; the floor is the latest end of fixed waits."""
+    from tests.unit.tools.test_stack_graph import REMOTE, write_env
+    from tools.bench_loop import deploy_floor, render_floors, stack_floors
+    from tools.stack_graph import stack_graph
+
+    stacks = {
+        "bootstrap-dev": {
+            "resource": {"aws_kms_key": {"k": {}}, "aws_s3_bucket": {"b": {}},
+                         "aws_s3_bucket_server_side_encryption_configuration": {"e": {"key": "${aws_kms_key.k.arn}"}},
+                         "aws_s3_bucket_lifecycle_configuration": {"l": {"bucket": "${aws_s3_bucket.b.id}"}}},
+            "output": {"state_bucket_name": {"value": "${aws_s3_bucket.b.bucket}",
+                                             "depends_on": ["aws_s3_bucket_server_side_encryption_configuration.e"]}},
+        },
+        "data-dev": {
+            "resource": {"aws_kms_key": {"k": {}}, "aws_db_instance": {"db": {"kms_key_id": "${aws_kms_key.k.arn}"}}},
+            "output": {"db": {"value": "${aws_db_instance.db.address}"}},
+        },
+        "app-dev": {"resource": {"aws_sqs_queue": {"q": {"name": REMOTE % ("data-dev", "db")}}}},
+    }  # fmt: skip
+    outdir = write_env(tmp_path, stacks, {"app-dev": ["data-dev"]})
+    report = {"stacks": [{"name": "data-dev", "started": 12.0, "ready": 104.0, "finished": 104.0}]}
+    floors = {floor.stack: floor for floor in stack_floors(outdir, "dev", report)}
+    # bootstrap: the KMS key before the state bucket is ready; its lifecycle rules after.
+    assert (floors["bootstrap-dev"].floor_ready, floors["bootstrap-dev"].floor_whole) == (12.0, 55.0)
+    assert floors["data-dev"].chain == ("aws_kms_key", "aws_db_instance")
+    # 12 (state bucket ready) + 92 (data: key, then database) + 25 (the queue) = 129
+    assert deploy_floor(stack_graph(outdir, "dev"), list(floors.values())) == 129.0
+    table = render_floors(list(floors.values()), 129.0, 140.0)
+    assert "internal/service/rds/instance.go" in table and "floor of the whole deploy" in table
+    assert "data-dev" in table and "(applied in 92 s)" in table
+
+
+def test_local_loop_targets_name_each_goal_and_can_be_missed() -> None:
+    from tools.bench import loop_targets
+    from tools.bench_loop import Timed
+    from tools.cold_start import ColdStart
+
+    loop = {
+        "make local": Timed("make local", 270.0),
+        "make plan": Timed("make plan", 30.0),
+        "make plan-report": Timed("make plan-report", 39.0),
+        "make drift": Timed("make drift", 41.0),
+        "cold starts": [ColdStart("authorizer", 0.14, 0.21, 7), ColdStart("core_api", 0.37, None, 7)],
+        "make test": Timed("make test", 350.0),
+    }
+    results = {target.name: target.met for target in loop_targets(loop)}
+    assert results == {
+        "make local, emulator stopped": False,
+        "make plan ENV=local, applied": True,
+        "make plan-report ENV=local, applied": True,
+        "make drift ENV=local, applied": False,
+        "authorizer: import + first call, median": True,
+        "core_api: import, median": True,
+        "make test, pytest part": True,
+    }
