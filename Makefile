@@ -17,7 +17,7 @@ export TF_IN_AUTOMATION := 1
 # jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
-.PHONY: plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bench bootstrap plan deploy local local-down clean
+.PHONY: flows plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bench bootstrap plan deploy local local-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ test-emulator: setup ## Only the emulator level (applies `local` against moto_se
 synth: setup ## Synthesize cdktf.out/stacks/<layer>-<env> for all envs (or ENV=...)
 	$(PY) main.py
 	@echo "synthesized: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+flows: $(VENV)/.installed ## Draw every env's contact flows as Mermaid pictures into docs/flows/ (README links them)
+	$(PY) -m modules.connect_flows.diagram
 
 lambdas: $(VENV)/.installed ## Build lambdas/* into reproducible zips under build/lambdas (ARCH=arm64|x86_64)
 	$(PY) -m tools.build_lambdas $(or $(ARCH),arm64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Network
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from envs.schema import LOG_RETENTION_DAYS, RDS_MONITORING_INTERVALS, EnvConfig, Tier
 
@@ -138,6 +139,10 @@ def production_is_protected(config: EnvConfig) -> Iterator[Violation]:
             "production requires point-in-time recovery",
         ),
         "storage.force_destroy": (not config.storage.force_destroy, "production buckets must not be force-destroyed"),
+        "connect.prevent_destroy": (
+            config.connect.prevent_destroy,
+            "production requires it: a destroy or a changed alias would replace the instance, its numbers and history",
+        ),
     }
     for field, (ok, message) in required.items():
         if not ok:
@@ -171,6 +176,63 @@ def cold_start_settings_accepted_by_lambda(config: EnvConfig) -> Iterator[Violat
             )
 
 
+# Amazon Connect's default quota of queues per routing profile (Service Quotas: "Queues per routing profile").
+QUEUES_PER_ROUTING_PROFILE = 50
+
+
+def connect_settings_accepted_by_connect(config: EnvConfig) -> Iterator[Violation]:
+    """What Amazon Connect would refuse at deploy time, and what would make a queue unreachable."""
+    connect = config.connect
+    if connect.instance_alias.startswith("d-"):
+        yield Violation("connect.instance_alias", "Amazon Connect refuses aliases that start with 'd-'")
+    duplicates = sorted({queue for queue in connect.queues if connect.queues.count(queue) > 1})
+    if duplicates:
+        yield Violation("connect.queues", f"lists {', '.join(duplicates)} more than once")
+    if len(connect.queues) > QUEUES_PER_ROUTING_PROFILE:
+        yield Violation(
+            "connect.queues",
+            f"{len(connect.queues)} queues; a routing profile serves at most {QUEUES_PER_ROUTING_PROFILE}",
+        )
+    yield from _menu_reaches_every_queue(config)
+    if connect.hours.closes <= connect.hours.opens:
+        yield Violation("connect.hours.closes", f"must be after connect.hours.opens ({connect.hours.opens})")
+    if not connect.hours.days:
+        yield Violation("connect.hours.days", "lists no day: every call would go to the after-hours path")
+    try:
+        ZoneInfo(connect.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield Violation("connect.time_zone", f"{connect.time_zone!r} is not a known time zone (e.g. America/New_York)")
+    recording = connect.recording
+    if recording.contact_lens != "off" and set(recording.participants) != {"Agent", "Customer"}:
+        yield Violation("connect.recording.contact_lens", "Contact Lens needs both Agent and Customer recorded")
+    if recording.contact_lens != "off" and not connect.contact_lens:
+        yield Violation("connect.recording.contact_lens", "the instance has Contact Lens off (connect.contact_lens)")
+    if connect.phone_numbers and config.network.nat_strategy == "none":
+        yield Violation(
+            "connect.phone_numbers",
+            "routing numbers to flows calls Amazon Connect from the VPC: it needs a NAT gateway (network.nat_strategy)",
+        )
+
+
+def _menu_reaches_every_queue(config: EnvConfig) -> Iterator[Violation]:
+    connect = config.connect
+    options = connect.menu_options
+    for index, option in enumerate(connect.menu.options):
+        if option.queue not in connect.queues:
+            yield Violation(f"connect.menu.options[{index}].queue", f"{option.queue!r} is not one of connect.queues")
+    digits = [option.digit for option in options]
+    for digit in sorted({digit for digit in digits if digits.count(digit) > 1}):
+        yield Violation("connect.menu.options", f"key {digit} leads to more than one queue")
+    if connect.menu.default_queue is not None and connect.menu.default_queue not in connect.queues:
+        yield Violation("connect.menu.default_queue", f"{connect.menu.default_queue!r} is not one of connect.queues")
+    reachable = {option.queue for option in options} | {connect.default_queue}
+    unreachable = [queue for queue in connect.queues if queue not in reachable]
+    if unreachable:
+        yield Violation(
+            "connect.menu", f"no menu key leads to {', '.join(unreachable)} (list them in connect.menu.options)"
+        )
+
+
 def emulator_settings_match_tier(config: EnvConfig) -> Iterator[Violation]:
     """Only the emulator tier may point at the emulator or relax what the emulator cannot serve."""
     if config.tier is Tier.EMULATOR and config.emulator is None:
@@ -198,6 +260,7 @@ RULES: tuple[Rule, ...] = (
     storage_lifecycle_ordered,
     production_is_protected,
     cold_start_settings_accepted_by_lambda,
+    connect_settings_accepted_by_connect,
     emulator_settings_match_tier,
 )
 

@@ -9,9 +9,11 @@ so that every message can name the exact field a user has to fix.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from ipaddress import IPv4Network
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
@@ -228,18 +230,141 @@ class NotificationConfig(_Section):
     presigned_url_seconds: int = Field(default=3600, ge=60, le=43200)
 
 
-class ConnectConfig(_Section):
-    """Amazon Connect instance options."""
+QueueName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Weekday = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+WEEKDAYS: tuple[Weekday, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
-    instance_alias: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,60}[a-zA-Z0-9]$")
+
+class HoursConfig(_Section):
+    """When the queues take calls (``[connect.hours]``), in ``connect.time_zone``."""
+
+    days: tuple[Weekday, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")
+    opens: ClockTime = "08:00"
+    closes: ClockTime = "18:00"
+
+    def open_at(self, when: datetime, time_zone: str) -> bool:
+        """True when ``when`` (any time zone) falls in these hours, as Connect's CheckHoursOfOperation decides."""
+        local = when.astimezone(ZoneInfo(time_zone))
+        clock = local.strftime("%H:%M")
+        return WEEKDAYS[local.weekday()] in self.days and self.opens <= clock < self.closes
+
+
+class MenuOption(_Section):
+    """One choice of the inbound menu: the key a caller presses and the queue it leads to."""
+
+    digit: str = Field(pattern=r"^[0-9]$")
+    queue: QueueName
+
+
+class MenuConfig(_Section):
+    """The inbound flow's menu (``[connect.menu]``). Left empty, every queue gets a key in order, from 1."""
+
+    # What the caller hears; empty: "For support, press 1. For billing, press 2." from the options.
+    prompt: str | None = Field(default=None, min_length=1, max_length=1024)
+    options: tuple[MenuOption, ...] = ()
+    # Where a caller goes who presses nothing or a key with no option; default: the first queue.
+    default_queue: QueueName | None = None
+    # Seconds the menu waits for the first key.
+    input_seconds: int = Field(default=5, ge=1, le=180)
+
+
+class RecordingConfig(_Section):
+    """What the inbound flow records and analyses (``[connect.recording]``); AWS records only what a flow asks for."""
+
+    # Whose audio is recorded; empty turns call recording off.
+    participants: tuple[Literal["Agent", "Customer"], ...] = ("Agent", "Customer")
+    # Contact Lens analytics of recorded calls (needs both participants and Contact Lens on the instance).
+    contact_lens: Literal["off", "post_call", "real_time"] = "post_call"
+    # Language Contact Lens transcribes.
+    language: str = Field(default="en-US", pattern=r"^[a-z]{2}-[A-Z]{2}$")
+    # Redact personal data from transcripts (the analysed output keeps only the redacted version).
+    redact_pii: bool = True
+
+
+class CallbackConfig(_Section):
+    """Queued callbacks (``[connect.callback]``), offered by the customer-queue flow when the queue allows them."""
+
+    # Seconds before the first call back (once an agent is free).
+    initial_delay_seconds: int = Field(default=5, ge=1, le=259_200)
+    # Calls made in all before the callback is given up.
+    attempts: int = Field(default=2, ge=1, le=10)
+    # Seconds between two attempts.
+    retry_delay_seconds: int = Field(default=600, ge=1, le=259_200)
+
+
+class PromptsConfig(_Section):
+    """What callers (and agents) hear, besides each queue's experience from the API (``[connect.prompts]``)."""
+
+    closed: str = Field(default="Our contact center is closed. Please call again during business hours.", min_length=1)
+    sorry: str = Field(
+        default="We are sorry, we cannot take your call right now. Please try again later.", min_length=1
+    )
+    at_capacity: str = Field(default="All of our agents are busy and no more calls can wait.", min_length=1)
+    callback_confirmation: str = Field(
+        default="Thank you. We will call you back as soon as an agent is free. Goodbye.", min_length=1
+    )
+    voicemail_instructions: str = Field(
+        default="Please leave a message after the tone, then press the pound key or hang up.", min_length=1
+    )
+    # Said just before the recording starts.
+    voicemail_cue: str = Field(default="Recording.", min_length=1)
+    voicemail_thanks: str = Field(default="Thank you, your message has been recorded. Goodbye.", min_length=1)
+    # The agent hears it before the caller is connected; $.Queue.Name is the queue's name.
+    agent_whisper: str = Field(default="Call from the $.Queue.Name queue.", min_length=1)
+
+
+class PhoneNumberConfig(_Section):
+    """A number claimed for the instance, routed to a contact flow of type CONTACT_FLOW."""
+
+    country_code: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    type: Literal["DID", "TOLL_FREE"] = "DID"
+    flow: str = Field(default="inbound", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = Field(default="", max_length=500)
+
+
+class ConnectConfig(_Section):
+    """Amazon Connect instance options, its queues and what its flows do."""
+
+    # At most 45 characters and not starting with "d-" (Amazon Connect's rules); changing it replaces
+    # the instance, its numbers, users and history.
+    instance_alias: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,43}[a-zA-Z0-9]$")
     inbound_calls: bool = True
     outbound_calls: bool = True
     contact_lens: bool = True
-    claim_phone_number: bool = False
-    phone_country_code: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    # Terraform refuses to destroy the instance (production requires it).
+    prevent_destroy: bool = False
     time_zone: str = Field(default="America/New_York", pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")
+    hours: HoursConfig = HoursConfig()
     # Standard queues; their ids are also the API's queue ids (``/v1/queues/{queueId}``).
-    queues: tuple[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")], ...] = ("support", "billing")
+    queues: tuple[QueueName, ...] = Field(default=("support", "billing"), min_length=1)
+    menu: MenuConfig = MenuConfig()
+    recording: RecordingConfig = RecordingConfig()
+    callback: CallbackConfig = CallbackConfig()
+    prompts: PromptsConfig = PromptsConfig()
+    # How often, in seconds, the customer-queue flow checks a caller's wait (and may offer a callback).
+    queue_check_seconds: int = Field(default=60, ge=10, le=3600)
+    # Longest voicemail a caller may leave, in seconds.
+    voicemail_max_seconds: int = Field(default=120, ge=10, le=180)
+    # Numbers claimed for the instance, each routed to its flow after deploy (`modules/connect.py`).
+    phone_numbers: tuple[PhoneNumberConfig, ...] = ()
+
+    @property
+    def menu_options(self) -> tuple[MenuOption, ...]:
+        """The menu's options, or one per queue in order (1, 2, ...) when the env lists none."""
+        if self.menu.options:
+            return self.menu.options
+        return tuple(MenuOption(digit=str(index), queue=queue) for index, queue in enumerate(self.queues[:9], 1))
+
+    @property
+    def default_queue(self) -> str:
+        return self.menu.default_queue or self.queues[0]
+
+    @property
+    def menu_prompt(self) -> str:
+        if self.menu.prompt:
+            return self.menu.prompt
+        return " ".join(f"For {option.queue}, press {option.digit}." for option in self.menu_options)
 
 
 class MonitoringConfig(_Section):

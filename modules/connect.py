@@ -3,24 +3,30 @@
 - The instance (alias, inbound/outbound, Contact Lens from ``[connect]``), with its storage:
   call recordings and chat transcripts to the recordings bucket, screen recordings to theirs (all
   SSE-KMS with the storage key), contact trace records and agent events to their Kinesis streams.
-- Hours of operation, the standard queues of ``[connect] queues``, a routing profile serving them,
-  agent and supervisor security profiles.
-- Contact flows and flow modules are JSON templates under ``modules/connect_flows/`` (flows/,
-  modules/), in Amazon Connect's flow language. They never contain an ARN: they say
-  ``{{queue:<id>}}``, ``{{function:<name>}}``, ``{{module:<name>}}`` or ``{{hours:business-hours}}``
-  and synth substitutes the real ids. An unknown placeholder fails synth, naming file and placeholder.
-- Every function a flow invokes is associated with the instance and lets only this instance invoke it.
-- A phone number is claimed only when ``claim_phone_number`` is on.
+  ``connect.prevent_destroy`` (required in production) makes Terraform refuse to replace it.
+- The hours of ``[connect.hours]``, the standard queues of ``[connect] queues``, a routing profile
+  serving them, agent and supervisor security profiles.
+- Contact flows and flow modules from the templates under ``modules/connect_flows/`` (see
+  ``templates.py``: each declares its type; placeholders stand for every id and setting),
+  rendered for the env, checked (``checker.py``) and given a designer layout (``layout.py``).
+  Modules first, then each flow after the flows it references, because Connect validates a
+  published flow's references when it is created.
+- Every function a flow invokes is associated with the instance and lets only this instance invoke
+  it; the flows that invoke it depend on both, so the first deploy cannot race them.
+- The numbers of ``connect.phone_numbers`` are claimed and routed to their flows: hashicorp/aws
+  5.100.0 has no resource that associates a number with a flow, so Terraform invokes the
+  utilities function's ``route-phone-numbers`` job (``aws_lambda_invocation``, on create, update
+  and delete), which calls AssociatePhoneNumberContactFlow.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.connect_contact_flow import ConnectContactFlow
 from cdktf_cdktf_provider_aws.connect_contact_flow_module import ConnectContactFlowModule
 from cdktf_cdktf_provider_aws.connect_hours_of_operation import (
@@ -46,65 +52,40 @@ from cdktf_cdktf_provider_aws.connect_routing_profile import (
     ConnectRoutingProfileQueueConfigs,
 )
 from cdktf_cdktf_provider_aws.connect_security_profile import ConnectSecurityProfile
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.lambda_invocation import LambdaInvocation
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.connect_flows.checker import check
+from modules.connect_flows.layout import with_layout
+from modules.connect_flows.templates import (
+    FlowTemplateError,
+    References,
+    Template,
+    flow_order,
+    load_templates,
+    referenced,
+    render,
+)
 from modules.lambda_ import EntryPoint
 from modules.naming import Function
+from modules.policy import Statement, policy_document
 
-TEMPLATES = Path(__file__).resolve().parent / "connect_flows"
-PLACEHOLDER = re.compile(r"\{\{(?P<kind>[a-z]+):(?P<name>[a-z0-9-]+)\}\}")
 BUSINESS_HOURS = "business-hours"
-WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")
-OPENING, CLOSING = (8, 0), (18, 0)
 SECURITY_PROFILES = {
     "agent": ("BasicAgentAccess", "OutboundCallAccess"),
     "supervisor": ("BasicAgentAccess", "OutboundCallAccess", "AccessMetrics", "ListenCallRecordings"),
 }
-
-
-class FlowTemplateError(ValueError):
-    """A flow template is not valid JSON or names something the platform does not have."""
-
-
-@dataclass(frozen=True)
-class Template:
-    kind: str  # "flow" or "module"
-    name: str
-    path: Path
-
-    @property
-    def text(self) -> str:
-        return self.path.read_text()
-
-    def placeholders(self) -> set[tuple[str, str]]:
-        return {(m["kind"], m["name"]) for m in PLACEHOLDER.finditer(self.text)}
-
-
-def templates(folder: Path = TEMPLATES) -> list[Template]:
-    found = [Template("module", p.stem, p) for p in sorted((folder / "modules").glob("*.json"))]
-    found += [Template("flow", p.stem, p) for p in sorted((folder / "flows").glob("*.json"))]
-    for template in found:
-        try:
-            json.loads(template.text)
-        except ValueError as error:
-            raise FlowTemplateError(f"{template.path.name}: not valid JSON ({error})") from None
-    return found
-
-
-def render(template: Template, values: Mapping[tuple[str, str], str]) -> str:
-    """The template with every placeholder replaced; unknown placeholders are an error."""
-    unknown = sorted(template.placeholders() - values.keys())
-    if unknown:
-        names = ", ".join(f"{{{{{kind}:{name}}}}}" for kind, name in unknown)
-        raise FlowTemplateError(f"{template.path.name}: unknown placeholder(s) {names}")
-    return PLACEHOLDER.sub(lambda m: values[(m["kind"], m["name"])], template.text)
+ROUTE_NUMBERS_JOB = "route-phone-numbers"
 
 
 @dataclass(frozen=True)
 class ContactCenterProps:
     functions: Mapping[Function, EntryPoint]  # what flows invoke (alias when published)
+    routing_role: IamRole  # the utilities function's role: it routes the claimed numbers to their flows
     recordings_bucket: str
     screen_recordings_bucket: str
     storage_key_arn: str
@@ -115,7 +96,8 @@ class ContactCenterProps:
 class ContactCenter(Construct):
     """Exposes ``instance``, ``storage`` (resource type -> config), ``hours``, ``queues`` (id ->
     ConnectQueue), ``routing_profile``, ``security_profiles``, ``flows``, ``flow_modules``,
-    ``lambda_associations`` (Function -> association) and ``phone_number`` (or None)."""
+    ``lambda_associations`` (Function -> association), ``phone_numbers`` and ``number_routing``
+    (the invocation that routes them, or None)."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: ContactCenterProps) -> None:
         super().__init__(scope, construct_id)
@@ -132,6 +114,7 @@ class ContactCenter(Construct):
             contact_flow_logs_enabled=True,
             auto_resolve_best_voices_enabled=True,
             early_media_enabled=True,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if connect.prevent_destroy else None,
         )
         self.storage = self._storage()
         self.hours = self._hours()
@@ -159,21 +142,22 @@ class ContactCenter(Construct):
             for name, permissions in SECURITY_PROFILES.items()
         }
         self.lambda_associations: dict[Function, ConnectLambdaFunctionAssociation] = {}
+        self._invoke_permissions: dict[Function, LambdaPermission] = {}
         self.flow_modules: dict[str, ConnectContactFlowModule] = {}
         self.flows: dict[str, ConnectContactFlow] = {}
-        self._flows(templates())
-        self.phone_number = (
+        self._flows(load_templates())
+        self.phone_numbers = [
             ConnectPhoneNumber(
                 self,
-                "phone-number",
+                f"phone-number-{index}",
                 target_arn=self.instance.arn,
-                country_code=connect.phone_country_code,
-                type="DID",
-                description=f"Inbound number of the {config.name} contact center",
+                country_code=number.country_code,
+                type=number.type,
+                description=number.description or f"Routed to the {number.flow} flow ({config.name})",
             )
-            if connect.claim_phone_number
-            else None
-        )
+            for index, number in enumerate(connect.phone_numbers)
+        ]
+        self.number_routing = self._route_numbers() if self.phone_numbers else None
 
     def _storage(self) -> dict[str, ConnectInstanceStorageConfig]:
         props = self._props
@@ -217,20 +201,23 @@ class ContactCenter(Construct):
         }
 
     def _hours(self) -> ConnectHoursOfOperation:
+        connect = self._config.connect
+        hours = connect.hours
+        opens, closes = (tuple(int(part) for part in clock.split(":")) for clock in (hours.opens, hours.closes))
         return ConnectHoursOfOperation(
             self,
-            "business-hours",
+            BUSINESS_HOURS,
             instance_id=self.instance.id,
             name=BUSINESS_HOURS,
-            description="Weekdays, 08:00-18:00",
-            time_zone=self._config.connect.time_zone,
+            description=f"{', '.join(day.title() for day in hours.days)}, {hours.opens}-{hours.closes}",
+            time_zone=connect.time_zone,
             config=[
                 ConnectHoursOfOperationConfigA(
                     day=day,
-                    start_time=ConnectHoursOfOperationConfigStartTime(hours=OPENING[0], minutes=OPENING[1]),
-                    end_time=ConnectHoursOfOperationConfigEndTime(hours=CLOSING[0], minutes=CLOSING[1]),
+                    start_time=ConnectHoursOfOperationConfigStartTime(hours=opens[0], minutes=opens[1]),
+                    end_time=ConnectHoursOfOperationConfigEndTime(hours=closes[0], minutes=closes[1]),
                 )
-                for day in WEEKDAYS
+                for day in hours.days
             ],
         )
 
@@ -254,51 +241,101 @@ class ContactCenter(Construct):
             ],
         )
 
-    def _flows(self, found: list[Template]) -> None:
-        values: dict[tuple[str, str], str] = {("hours", BUSINESS_HOURS): self.hours.hours_of_operation_id}
-        values |= {("queue", queue_id): queue.arn for queue_id, queue in self.queues.items()}
-        for template in found:
-            for kind, name in sorted(template.placeholders()):
-                if kind == "function":
-                    values[(kind, name)] = self._associate(template, name)
-        for template in found:  # modules first (templates() lists them first): flows refer to them
-            content = render(template, values)
-            if template.kind == "module":
-                module = ConnectContactFlowModule(
-                    self, f"module-{template.name}", instance_id=self.instance.id, name=template.name,
-                    description=f"Flow module {template.name} (modules/connect_flows/modules)", content=content,
-                )  # fmt: skip
-                self.flow_modules[template.name] = module
-                values[("module", template.name)] = module.contact_flow_module_id
-            else:
-                self.flows[template.name] = ConnectContactFlow(
-                    self, f"flow-{template.name}", instance_id=self.instance.id, name=template.name,
-                    type="CONTACT_FLOW", description=f"Contact flow {template.name} (modules/connect_flows/flows)",
-                    content=content,
-                )  # fmt: skip
+    def _flows(self, templates: list[Template]) -> None:
+        """Modules, then flows (each after the flows it references), rendered, checked and laid out."""
+        functions = {
+            name: self._associate(template, name)
+            for template in templates
+            for name in sorted(referenced(template, "function"))
+        }
+        queues = {queue_id: queue.arn for queue_id, queue in self.queues.items()}
+        for template in flow_order(templates):
+            references = References(
+                queues=queues,
+                functions=functions,
+                modules={name: module.contact_flow_module_id for name, module in self.flow_modules.items()},
+                flows={name: flow.arn for name, flow in self.flows.items()},
+            )
+            content = render(template, self._config, references)
+            problems = check(content, template.flow_type, template.source)
+            if problems:
+                raise FlowTemplateError(problems)
+            invoked = [Function(name) for name in sorted(referenced(template, "function"))]
+            waits_for = [self.lambda_associations[f] for f in invoked] + [self._invoke_permissions[f] for f in invoked]
+            self._create(template, json.dumps(with_layout(content), sort_keys=True), waits_for)
+
+    def _create(self, template: Template, content: str, waits_for: list[Any]) -> None:
+        """The flow or module resource; it waits for the Lambda associations and permissions it needs,
+        because Connect validates a published flow's functions when it is created."""
+        common = {
+            "instance_id": self.instance.id,
+            "name": template.name,
+            "description": template.description[:500],
+            "content": content,
+            "depends_on": waits_for or None,
+        }
+        if template.kind == "module":
+            self.flow_modules[template.name] = ConnectContactFlowModule(self, f"module-{template.name}", **common)
+        else:
+            self.flows[template.name] = ConnectContactFlow(
+                self, f"flow-{template.name}", type=template.flow_type.value, **common
+            )
 
     def _associate(self, template: Template, name: str) -> str:
         """Associate the function a flow invokes (once) and let only this instance invoke it."""
         try:
             function = Function(name)
         except ValueError:
-            raise FlowTemplateError(
-                f"{template.path.name}: {{{{function:{name}}}}} is not a platform function"
-            ) from None
-        resource = self._props.functions[function]
+            message = f"{{{{function:{name}}}}} is not a platform function"
+            raise FlowTemplateError.single(template.source, message, "placeholder") from None
+        entry = self._props.functions[function]
         if function not in self.lambda_associations:
             self.lambda_associations[function] = ConnectLambdaFunctionAssociation(
-                self, f"lambda-{name}", instance_id=self.instance.id, function_arn=resource.arn
+                self, f"lambda-{name}", instance_id=self.instance.id, function_arn=entry.arn
             )
-            LambdaPermission(
+            self._invoke_permissions[function] = LambdaPermission(
                 self,
                 f"lambda-{name}-permission",
                 statement_id="AllowConnectInstance",
                 action="lambda:InvokeFunction",
-                function_name=resource.function_name,
-                qualifier=resource.qualifier,
+                function_name=entry.function_name,
+                qualifier=entry.qualifier,
                 principal="connect.amazonaws.com",
                 source_arn=self.instance.arn,
                 source_account=self._config.account_id,
             )
-        return resource.arn
+        return entry.arn
+
+    def _route_numbers(self) -> LambdaInvocation:
+        """Each claimed number to its flow, through the utilities function (see the module docstring)."""
+        routes = [
+            {"phoneNumberId": number.id, "contactFlowId": self.flows[wanted.flow].contact_flow_id}
+            for number, wanted in zip(self.phone_numbers, self._config.connect.phone_numbers, strict=True)
+        ]
+        grant = IamRolePolicy(
+            self,
+            "number-routing-policy",
+            name="route-phone-numbers",
+            role=self._props.routing_role.name,
+            policy=policy_document(
+                Statement(
+                    sid="RouteThisInstancesNumbersToItsFlows",
+                    actions=["connect:AssociatePhoneNumberContactFlow", "connect:DisassociatePhoneNumberContactFlow"],
+                    resources=[
+                        *(number.arn for number in self.phone_numbers),
+                        f"{self.instance.arn}/contact-flow/*",
+                    ],
+                )
+            ),
+        )
+        utilities = self._props.functions[Function.UTILITIES]
+        return LambdaInvocation(
+            self,
+            "number-routing",
+            function_name=utilities.function_name,
+            qualifier=utilities.qualifier,
+            input=json.dumps({"job": ROUTE_NUMBERS_JOB, "instanceId": self.instance.id, "routes": routes}),
+            lifecycle_scope="CRUD",
+            terraform_key="tf",
+            depends_on=[grant, *self.flows.values()],
+        )

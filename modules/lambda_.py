@@ -283,12 +283,14 @@ def code_key(package: Package) -> str:
 
 class Functions(Construct):
     """Exposes ``code`` (package name -> its S3 object), ``layer``, ``functions`` (Function ->
-    LambdaFunction), ``entry_points`` (Function -> EntryPoint: what callers invoke),
+    LambdaFunction), ``entry_points`` (Function -> EntryPoint: what callers invoke), ``identities``
+    (Function -> its role and log group, from the security layer),
     ``dead_letter_queues``, ``ctr_consumer`` (the event source mapping) and ``voicemail_notification``."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: FunctionsProps) -> None:
         super().__init__(scope, construct_id)
         self._config, self._props = config, props
+        self.identities = props.identities
         architecture = config.lambdas.architecture
         self.code: dict[str, S3Object] = {}
         layer_code = self._code("shared-layer-package", props.packages.layer)

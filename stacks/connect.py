@@ -1,7 +1,7 @@
 """Connect layer: the Amazon Connect instance with its storage, queues, profiles and flows, and the
-command center's metrics schedule (it needs the instance). Its own stack, after the application
-layer, because the emulator cannot serve Amazon Connect: locally this stack is planned, not applied
-(README, emulator gaps)."""
+command center's metrics schedule (it needs the instance). Its own stack, reading the foundation
+and integration layers; the emulator cannot serve Amazon Connect yet: locally this stack is
+planned, not applied (README, emulator gaps)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from constructs import Construct
 from envs import EnvConfig
 from modules.connect import ContactCenter, ContactCenterProps
 from modules.event_bridge import EventRules, EventRulesProps, Rule
-from modules.naming import Function, Stream, function_role_name
+from modules.naming import Function, Stream
 from modules.policy import Statement, policy_document
 from stacks.base import LayerStack
 from stacks.foundation import FoundationStack
@@ -37,6 +37,7 @@ class ConnectStack(LayerStack):
             config,
             ContactCenterProps(
                 functions=functions.entry_points,
+                routing_role=functions.identities[Function.UTILITIES].role,
                 recordings_bucket=storage.recordings.bucket.bucket,
                 screen_recordings_bucket=storage.screen_recordings.bucket.bucket,
                 storage_key_arn=storage.key.key.arn,
@@ -67,7 +68,7 @@ class ConnectStack(LayerStack):
             self,
             "command-center-metrics-policy",
             name="read-connect-metrics",
-            role=function_role_name(config, Function.COMMAND_CENTER),
+            role=functions.identities[Function.COMMAND_CENTER].role.name,
             policy=policy_document(
                 Statement(
                     sid="ReadQueueMetricsOfThisInstance",

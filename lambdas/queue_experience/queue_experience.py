@@ -2,7 +2,9 @@
 
 A caller is on the line, so this function always answers: a queue without configuration, an
 unreadable item or a DynamoDB error all give the safe defaults (``configured: "false"``) and are
-logged and counted. Connect wants a flat map of strings, hence the camelCase string values.
+logged and counted. Connect wants a flat map of strings; ``cc_shared.experience`` makes it (the
+flows' own defaults come from the same code). The flow passes ``queueId`` and ``checkSeconds``
+(how often its customer-queue flow checks the wait).
 
 Each answer is also put on the queue-experience stream (partition key: the contact id) for the
 real-time views; a failed put is logged and counted, never shown to the caller.
@@ -19,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from cc_shared import keys
 from cc_shared.aws import client
+from cc_shared.experience import DEFAULT_CHECK_SECONDS, flow_attributes
 from cc_shared.models import QueueExperience, QueueId
 from cc_shared.settings import required
 from pydantic import TypeAdapter, ValidationError
@@ -27,6 +30,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 QUEUE_ID = TypeAdapter(QueueId)
+CHECK_SECONDS = TypeAdapter(int)
 
 
 def queue_id_of(event: dict[str, Any]) -> str | None:
@@ -56,17 +60,13 @@ def load(queue_id: str | None) -> tuple[QueueExperience, bool]:
         return QueueExperience(), False
 
 
-def flow_attributes(experience: QueueExperience, configured: bool) -> dict[str, str]:
-    return {
-        "configured": str(configured).lower(),
-        "welcomeMessage": experience.welcome_message,
-        "holdMessage": experience.hold_message,
-        "promptIntervalSeconds": str(experience.prompt_interval_seconds),
-        "maxQueueSeconds": str(experience.max_queue_seconds),
-        "callbackEnabled": str(experience.callback.enabled).lower(),
-        "callbackMaxWaitMinutes": str(experience.callback.max_wait_minutes),
-        "voicemailEnabled": str(experience.voicemail_enabled).lower(),
-    }
+def check_seconds_of(event: dict[str, Any]) -> int:
+    raw = ((event.get("Details") or {}).get("Parameters") or {}).get("checkSeconds")
+    try:
+        seconds = CHECK_SECONDS.validate_python(raw, strict=False)
+    except ValidationError:
+        return DEFAULT_CHECK_SECONDS
+    return seconds if 1 <= seconds <= 3600 else DEFAULT_CHECK_SECONDS
 
 
 def publish(contact_id: str, queue_id: str | None, configured: bool) -> None:
@@ -95,4 +95,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     queue_id = queue_id_of(event)
     experience, configured = load(queue_id)
     publish(contact_id, queue_id, configured)
-    return flow_attributes(experience, configured)
+    return flow_attributes(experience, configured, check_seconds_of(event))

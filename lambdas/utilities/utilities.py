@@ -6,6 +6,11 @@
   ``VOICEMAIL_RETENTION_DAYS`` in batches, so no delete holds locks for long. (The table's items
   expire by TTL; the recordings by the buckets' lifecycle rules.)
 - ``migrate``: applies the pending SQL migrations (idempotent, see cc_shared.migrations).
+- ``route-phone-numbers``: points each of the instance's claimed numbers at its contact flow
+  (``{"instanceId": ..., "routes": [{"phoneNumberId": ..., "contactFlowId": ...}]}``). Terraform
+  invokes it when the connect layer is applied (``aws_lambda_invocation``, create/update/delete;
+  the provider has no resource for it): on delete, or for numbers dropped by an update, it
+  detaches them again. Every change is idempotent, so a re-run is harmless.
 
 An unknown job or a bad date raises an error naming it; the rule's retries and dead-letter
 queue keep the event.
@@ -117,10 +122,50 @@ def migrate(event: dict[str, Any]) -> dict[str, Any]:
     return {"job": "migrate", "applied": migrations.apply(db.connection())}
 
 
+def _routes(document: Any, where: str) -> tuple[str, dict[str, str]]:
+    """The instance id and phone number id -> flow id of a routing document, validated."""
+    if not isinstance(document, dict) or not isinstance(document.get("instanceId"), str) or not document["instanceId"]:
+        raise JobError(f"{where}: 'instanceId' (a Connect instance id) is required")
+    routes = document.get("routes")
+    if not isinstance(routes, list):
+        raise JobError(f"{where}: 'routes' must be a list of {{phoneNumberId, contactFlowId}}")
+    table: dict[str, str] = {}
+    for index, route in enumerate(routes):
+        if not isinstance(route, dict) or not all(
+            isinstance(route.get(k), str) and route[k] for k in ("phoneNumberId", "contactFlowId")
+        ):
+            raise JobError(f"{where}: routes[{index}] needs a phoneNumberId and a contactFlowId")
+        table[route["phoneNumberId"]] = route["contactFlowId"]
+    return document["instanceId"], table
+
+
+def route_phone_numbers(event: dict[str, Any]) -> dict[str, Any]:
+    terraform = event.get("tf") if isinstance(event.get("tf"), dict) else {}
+    action = terraform.get("action", "create")
+    instance, wanted = _routes(event, "route-phone-numbers")
+    before: dict[str, str] = {}
+    if isinstance(terraform.get("prev_input"), dict):
+        _, before = _routes(terraform["prev_input"], "route-phone-numbers (previous input)")
+    connect = client("connect")
+    if action == "delete":
+        dropped, wanted = sorted(wanted), {}
+    else:
+        dropped = sorted(set(before) - set(wanted))
+    for number in dropped:
+        try:
+            connect.disassociate_phone_number_contact_flow(PhoneNumberId=number, InstanceId=instance)
+        except connect.exceptions.ResourceNotFoundException:
+            logger.info("number already gone", extra={"phone_number_id": number})
+    for number, flow in sorted(wanted.items()):
+        connect.associate_phone_number_contact_flow(PhoneNumberId=number, InstanceId=instance, ContactFlowId=flow)
+    return {"job": "route-phone-numbers", "action": action, "routed": wanted, "detached": dropped}
+
+
 JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "nightly-export": export_day,
     "purge-expired": purge_expired,
     "migrate": migrate,
+    "route-phone-numbers": route_phone_numbers,
 }
 
 

@@ -60,4 +60,4 @@ def test_each_stack_depends_on_exactly_the_stacks_it_reads(full_synth: Path) -> 
         remote = stack_json(full_synth, name).get("data", {}).get("terraform_remote_state", {})
         read = {source.removeprefix("cross-stack-reference-input-") for source in remote}
         assert set(entry["dependencies"]) == read, name
-    assert sorted(manifest["connect-prod"]["dependencies"]) == ["foundation-prod", "integration-prod"]
+    assert sorted(manifest["connect-prod"]["dependencies"]) == ["foundation-prod", "integration-prod", "security-prod"]

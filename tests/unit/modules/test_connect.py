@@ -1,16 +1,17 @@
 """Amazon Connect: instance from config, storage to the right buckets and streams, queues and
-profiles, flows rendered from templates with every invoked function associated."""
+profiles, flows rendered from their templates (typed, checked, laid out), every invoked function
+associated before the flows that invoke it, and numbers routed to their flows."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from envs import EnvConfig
-from modules.connect import FlowTemplateError, Template, render, templates
+from modules.connect_flows.language import FlowType
+from modules.connect_flows.templates import load_templates
 from modules.naming import Function
 from tests.conftest import SynthFn
 from tests.helpers import body, ref, resources
@@ -30,8 +31,11 @@ def test_instance_follows_the_env_config(
     assert instance["instance_alias"] == settings.instance_alias
     assert instance["inbound_calls_enabled"] is settings.inbound_calls
     assert instance["contact_lens_enabled"] is settings.contact_lens
-    phone = platform[env].connect.contact_center.phone_number
-    assert (phone is not None) is settings.claim_phone_number
+    # A changed alias replaces the instance (numbers, users, history): prod refuses to destroy it.
+    assert instance.get("lifecycle", {}).get("prevent_destroy", False) is settings.prevent_destroy
+    assert settings.prevent_destroy is (env == "prod")
+    numbers = platform[env].connect.contact_center.phone_numbers
+    assert len(numbers) == len(settings.phone_numbers)
 
 
 def test_storage_configs_point_at_the_right_buckets_and_streams(
@@ -51,60 +55,114 @@ def test_storage_configs_point_at_the_right_buckets_and_streams(
     assert agent_events == ref(streams[next(s for s in streams if s.value == "agent-events")], "arn")
 
 
-def test_queues_routing_and_security_profiles(
+def test_queues_hours_routing_and_security_profiles(
     platform: dict[str, Any], connect: dict[str, dict[str, Any]], configs: dict[str, EnvConfig]
 ) -> None:
-    center = platform["prod"].connect.contact_center
-    assert set(center.queues) == set(configs["prod"].connect.queues)
+    center, settings = platform["prod"].connect.contact_center, configs["prod"].connect
+    assert set(center.queues) == set(settings.queues)
     profile = body(connect["prod"], center.routing_profile)
     assert {q["queue_id"] for q in profile["queue_configs"]} == {ref(q, "queue_id") for q in center.queues.values()}
     assert set(center.security_profiles) == {"agent", "supervisor"}
+    hours = body(connect["prod"], center.hours)
+    assert hours["time_zone"] == settings.time_zone
+    assert sorted(day["day"] for day in hours["config"]) == sorted(settings.hours.days)
+    assert hours["config"][0]["start_time"] == {"hours": 8, "minutes": 0}
 
 
-def test_every_function_a_flow_invokes_is_associated_and_only_this_instance_may_invoke_it(
+def test_every_template_becomes_a_flow_of_its_declared_type(
+    platform: dict[str, Any], connect: dict[str, dict[str, Any]]
+) -> None:
+    center = platform["prod"].connect.contact_center
+    templates = load_templates()
+    assert set(center.flows) == {t.name for t in templates if t.kind == "flow"}
+    assert set(center.flow_modules) == {t.name for t in templates if t.kind == "module"}
+    for template in templates:
+        if template.kind == "flow":
+            flow = body(connect["prod"], center.flows[template.name])
+            assert flow["type"] == template.flow_type.value
+    types = {t.name: t.flow_type for t in templates}
+    assert types["customer-queue"] is FlowType.CUSTOMER_QUEUE and types["agent-whisper"] is FlowType.AGENT_WHISPER
+    assert types["queue-transfer"] is FlowType.QUEUE_TRANSFER and types["inbound"] is FlowType.CONTACT_FLOW
+
+
+def test_every_function_a_flow_invokes_is_associated_before_the_flow_is_created(
     platform: dict[str, Any], connect: dict[str, dict[str, Any]]
 ) -> None:
     center = platform["prod"].connect.contact_center
     functions = platform["prod"].integration.functions.entry_points
-    invoked = {name for t in templates() for kind, name in t.placeholders() if kind == "function"}
-    assert invoked == {"queue-experience"}
-    assert {f.value for f in center.lambda_associations} == invoked
-    for function in center.lambda_associations:
-        association = body(connect["prod"], center.lambda_associations[function])
-        entry = functions[function]  # prod publishes queue-experience: Connect invokes its live alias
-        assert association["function_arn"] == ref(entry.alias or entry.function, "arn")
+    assert set(center.lambda_associations) == {Function.QUEUE_EXPERIENCE}
+    association = center.lambda_associations[Function.QUEUE_EXPERIENCE]
+    entry = functions[Function.QUEUE_EXPERIENCE]  # prod publishes queue-experience: Connect invokes its alias
+    assert body(connect["prod"], association)["function_arn"] == ref(entry.alias or entry.function, "arn")
     permissions = [
         p for p in resources(connect["prod"], "aws_lambda_permission") if p["principal"] == "connect.amazonaws.com"
     ]
     assert [p["source_arn"] for p in permissions] == [ref(center.instance, "arn")]
+    assert permissions[0]["qualifier"] == ref(entry.alias, "name")
+    inbound = body(connect["prod"], center.flows["inbound"])
+    depends = set(inbound["depends_on"])
+    assert any(d.startswith("aws_connect_lambda_function_association.") for d in depends)
+    assert any(d.startswith("aws_lambda_permission.") for d in depends)
 
 
-def test_flows_are_rendered_without_placeholders_or_hand_written_arns(
+def test_flows_are_rendered_without_placeholders_and_with_the_queue_experience_in_full(
     platform: dict[str, Any], connect: dict[str, dict[str, Any]]
 ) -> None:
     center = platform["prod"].connect.contact_center
-    flow = body(connect["prod"], center.flows["inbound"])
-    assert "{{" not in flow["content"] and "arn:aws" not in flow["content"]
-    content = json.loads(flow["content"])
+    content = json.loads(body(connect["prod"], center.flows["inbound"])["content"])
+    assert "{{" not in json.dumps(content)
     actions = {a["Identifier"]: a for a in content["Actions"]}
-    assert actions["set-queue"]["Parameters"]["QueueId"] == ref(center.queues["support"], "arn")
-    # prod publishes queue-experience (SnapStart): the flow invokes its live alias
-    assert actions["queue-experience"]["Parameters"]["LambdaFunctionARN"] == ref(
-        platform["prod"].integration.functions.entry_points[Function.QUEUE_EXPERIENCE].alias, "arn"
-    )
+    assert actions["route-support"]["Parameters"]["Attributes"]["queueArn"] == ref(center.queues["support"], "arn")
+    assert actions["route-billing"]["Parameters"]["Attributes"]["queueArn"] == ref(center.queues["billing"], "arn")
+    kept = actions["keep-experience"]["Parameters"]["Attributes"]
+    assert {
+        "welcomeMessage",
+        "holdPromptSsml",
+        "offerAfterChecks",
+        "offers",
+        "callbackEnabled",
+        "voicemailEnabled",
+    } <= set(kept)
+    hooks = {
+        a["Parameters"]["EventHooks"].popitem()[0]: a
+        for a in content["Actions"]
+        if a["Type"] == "UpdateContactEventHooks"
+    }
+    assert set(hooks) == {"CustomerQueue", "AgentWhisper"}
     assert actions["after-hours"]["Parameters"]["FlowModuleId"] == ref(
         center.flow_modules["after-hours"], "contact_flow_module_id"
     )
-    for template in templates():
-        assert "arn:aws" not in template.text, f"{template.path.name} hand-writes an ARN"
+    assert set(content["Metadata"]["ActionMetadata"]) == set(actions)  # laid out for the console's designer
 
 
-def test_unknown_placeholders_and_broken_templates_fail_synth_with_the_file_name(tmp_path: Path) -> None:
-    template = tmp_path / "flow.json"
-    template.write_text('{"QueueId": "{{queue:ghost}}"}')
-    with pytest.raises(FlowTemplateError, match=r"flow\.json: unknown placeholder\(s\) \{\{queue:ghost\}\}"):
-        render(Template("flow", "flow", template), {("queue", "support"): "arn"})
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "broken.json").write_text("{not json")
-    with pytest.raises(FlowTemplateError, match=r"broken\.json: not valid JSON"):
-        templates(tmp_path)
+def test_recording_and_analytics_follow_the_env(platform: dict[str, Any], connect: dict[str, dict[str, Any]]) -> None:
+    def recording(env: str) -> dict[str, Any]:
+        content = json.loads(body(connect[env], platform[env].connect.contact_center.flows["inbound"])["content"])
+        return next(a["Parameters"] for a in content["Actions"] if a["Type"] == "UpdateContactRecordingBehavior")
+
+    prod, dev = recording("prod"), recording("dev")
+    assert prod["RecordingBehavior"]["RecordedParticipants"] == ["Agent", "Customer"]
+    assert prod["AnalyticsBehavior"]["Enabled"] == "True"
+    assert prod["AnalyticsBehavior"]["ChannelConfiguration"]["Voice"]["AnalyticsModes"] == ["PostContact"]
+    assert "AnalyticsBehavior" not in dev  # dev's instance has Contact Lens off
+
+
+def test_claimed_numbers_are_routed_to_their_flow_by_terraform(
+    platform: dict[str, Any], connect: dict[str, dict[str, Any]]
+) -> None:
+    center = platform["prod"].connect.contact_center
+    [number] = center.phone_numbers
+    routing = body(connect["prod"], center.number_routing)
+    assert routing["lifecycle_scope"] == "CRUD" and routing["terraform_key"] == "tf"
+    document = json.loads(routing["input"])
+    assert document["job"] == "route-phone-numbers"
+    assert document["routes"] == [
+        {"phoneNumberId": ref(number, "id"), "contactFlowId": ref(center.flows["inbound"], "contact_flow_id")}
+    ]
+    [grant] = [p for p in resources(connect["prod"], "aws_iam_role_policy") if p["name"] == "route-phone-numbers"]
+    statement = json.loads(grant["policy"])["Statement"][0]
+    assert statement["Action"] == [
+        "connect:AssociatePhoneNumberContactFlow",
+        "connect:DisassociatePhoneNumberContactFlow",
+    ]
+    assert platform["dev"].connect.contact_center.number_routing is None  # dev claims no number

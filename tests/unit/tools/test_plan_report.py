@@ -87,3 +87,28 @@ def test_long_reports_are_cut_with_a_note_and_closed_details() -> None:
     cut = fit(body, 400)
     assert len(cut) <= 400 and "Report truncated" in cut
     assert fit("short", 400) == "short"
+
+
+def test_a_changed_connect_alias_is_a_blocking_replacement() -> None:
+    """Changing `connect.instance_alias` replaces the instance with its numbers, users and history."""
+    from tools.plan_report import EXIT_BLOCKING, exit_code
+
+    plan = {
+        "resource_changes": [
+            change(
+                "aws_connect_instance.contact-center_instance_0A1B2C3D",
+                ["delete", "create"],
+                {"instance_alias": "cc-prod-contact-center"},
+                {"instance_alias": "cc-prod-contact-centre"},
+                replace_paths=[["instance_alias"]],
+            )
+        ]
+    }
+    report = stack_report("connect-prod", plan)
+    [blocking] = report.blocking
+    assert (blocking.type, blocking.action) == ("aws_connect_instance", "replace")
+    assert [(a.path, a.before, a.after) for a in blocking.attributes] == [
+        ("instance_alias", "cc-prod-contact-center", "cc-prod-contact-centre")
+    ]
+    assert "blocking change(s)" in markdown("prod", [report])
+    assert exit_code([report], allow_stateful_changes=False) == EXIT_BLOCKING
