@@ -46,6 +46,7 @@ class Contact:
         self.config, self.context, self.handler = config, lambda_context, queue_experience.handler
         self.failure: Exception | None = None  # what the function raises instead of answering
         self.slowness = 0.0  # seconds the function takes on top of its work (simulated clock)
+        self.workers: list[threading.Thread] = []  # invocations, joined before the test's settings go
 
     def queue(self, queue_id: str) -> str:
         return self.references.queues[queue_id]
@@ -61,6 +62,7 @@ class Contact:
             answer.update(self.handler(event, self.context))
 
         worker = threading.Thread(target=run, daemon=True)
+        self.workers.append(worker)
         worker.start()
         worker.join(limit_seconds * TIME_SCALE)
         if self.failure is not None:
@@ -84,7 +86,10 @@ class Contact:
 def contact(aws: Any, table: str, lambda_context: Any, configs: dict[str, EnvConfig], monkeypatch: pytest.MonkeyPatch):
     aws.client("kinesis").create_stream(StreamName=STREAM, ShardCount=1)
     monkeypatch.setenv("STREAM_NAME", STREAM)
-    return Contact(configs["prod"], lambda_context)
+    contact = Contact(configs["prod"], lambda_context)
+    yield contact
+    for worker in contact.workers:  # a timed-out call still finishes its work, as Lambda would
+        worker.join()
 
 
 def test_in_hours_the_caller_hears_the_queues_welcome_and_waits_with_its_hold_message(
