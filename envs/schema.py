@@ -382,9 +382,9 @@ class EmulatorConfig(_Section):
     endpoint: HttpUrl = HttpUrl("http://127.0.0.1:4566")
     access_key: str = "test"
     secret_key: str = "test"
-    # Layers the emulator cannot serve: planned, never applied (README, emulator gaps). moto's
-    # Amazon Connect answers break the provider (DescribeInstance), so the connect layer is one.
-    plan_only_layers: tuple[Literal["connect"], ...] = ("connect",)
+    # Layers to plan but never apply on the emulator (README, emulator gaps). None today: the
+    # emulator serves every layer, Amazon Connect included (tools/emulator_plugins/connect.py).
+    plan_only_layers: tuple[Literal["connect"], ...] = ()
 
     def plan_only_stacks(self, env_name: str) -> tuple[str, ...]:
         return tuple(f"{layer}-{env_name}" for layer in self.plan_only_layers)

@@ -1,7 +1,7 @@
 """Connect layer: the Amazon Connect instance with its storage, queues, profiles and flows, and the
 command center's metrics schedule (it needs the instance). Its own stack, reading the foundation
-and integration layers; the emulator cannot serve Amazon Connect yet: locally this stack is
-planned, not applied (README, emulator gaps)."""
+and integration layers; locally applied to the emulator's Amazon Connect
+(``tools/emulator_plugins/connect.py``)."""
 
 from __future__ import annotations
 

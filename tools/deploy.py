@@ -383,6 +383,12 @@ def plan_only_stacks(env_name: str) -> tuple[str, ...]:
     return config.emulator.plan_only_stacks(env_name) if config.emulator else ()
 
 
+def _took(run: StackRun) -> str:
+    if run.started is None or run.finished is None:
+        return ""
+    return f" in {run.finished - run.started:.0f} s ({len(run.resources)} resources)"
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__.splitlines()[0])
     parser.add_argument("env")
@@ -407,6 +413,8 @@ def main(argv: Sequence[str]) -> int:
         return 1
     written = deployment.write(REPORT_DIR / f"deploy-{args.env}.json")
     print(f"\nDeployed {args.env} in {deployment.seconds:.0f} s (timings: {written.relative_to(REPO_ROOT)})")
+    for run in deployment.runs.values():
+        print(f"  {run.name} {run.status}" + _took(run))
     print("Outputs:")
     for stack, values in deployment.outputs.items():
         for name, value in values.items():

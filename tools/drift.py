@@ -27,6 +27,7 @@ from tools.terraform import REPO_ROOT, TerraformError, run_terraform
 IGNORE_FILE = REPO_ROOT / "security" / "drift-ignore.toml"
 PLAN_FILE = "drift.tfplan"
 EXIT_DRIFT = 2
+ITEM_NAMES = ("Identifier", "channel", "day", "name")  # what names an item of a list in a diff
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class IgnoreRule:
     def ignores(self, resource_type: str, path: str) -> bool:
         if not any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in self.types):
             return False
-        return any(path == attribute or path.startswith(f"{attribute}.") for attribute in self.attributes)
+        return any(path == attribute or path.startswith((f"{attribute}.", f"{attribute}[")) for attribute in self.attributes)
 
 
 def load_ignore_rules(path: Path = IGNORE_FILE) -> list[IgnoreRule]:
@@ -79,6 +80,32 @@ def canonical(value: Any) -> Any:
     return None if value is False or value == "" else value
 
 
+def precise(change: AttributeChange) -> list[AttributeChange]:
+    """``change`` down to the leaves that differ, through lists of the same length too: a flow edited
+    in the console shows as ``content.Actions[hold].Parameters.Text``, not as two long lists."""
+
+    def walk(path: str, before: Any, after: Any) -> list[AttributeChange]:
+        if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+            return [leaf for index, pair in enumerate(zip(before, after)) for leaf in walk(_item(path, index, *pair), *pair)]
+        if isinstance(before, dict) and isinstance(after, dict):
+            keys = sorted(set(before) | set(after))
+            return [leaf for key in keys for leaf in walk(f"{path}.{key}", before.get(key), after.get(key))]
+        return [] if before == after else [AttributeChange(path, before, after)]
+
+    return walk(change.path, change.before, change.after)
+
+
+def _item(path: str, index: int, before: Any, after: Any) -> str:
+    """A list item by what names it when both sides agree (a flow action's ``Identifier``, a channel,
+    a day), else by its index."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in ITEM_NAMES:
+            name = before.get(key)
+            if isinstance(name, str) and after.get(key) == name:
+                return f"{path}[{name}]"
+    return f"{path}[{index}]"
+
+
 def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRule]) -> list[DriftedResource]:
     found = []
     for entry in plan.get("resource_drift", []):
@@ -86,10 +113,11 @@ def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRu
         action = "delete" if change["actions"] == ["delete"] else "update"
         attributes = tuple(
             attribute
-            for attribute in attribute_changes(
+            for found in attribute_changes(
                 canonical(change.get("before")) or {}, canonical(change.get("after")) or {}, False,
                 change.get("before_sensitive", False), change.get("after_sensitive", False),
             )
+            for attribute in precise(found)
             if not any(rule.ignores(entry["type"], attribute.path) for rule in rules)
         )  # fmt: skip
         if action == "delete" or attributes:

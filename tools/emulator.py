@@ -1,4 +1,5 @@
-"""Start and stop the local AWS emulator (moto_server) on a loopback port.
+"""Start and stop the local AWS emulator on a loopback port: moto's server with our plugins for the
+services moto lacks (``tools/emulator_server.py``; today Amazon Connect).
 
 Tests start their own emulator on a free port and always stop it; `make local` starts one on the
 port of ``envs/local.toml`` and leaves it running, remembering its pid in ``.local/``.
@@ -23,8 +24,8 @@ from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = REPO_ROOT / ".local"
-PID_FILE = RUN_DIR / "moto_server.pid"
-LOG_FILE = RUN_DIR / "moto_server.log"
+PID_FILE = RUN_DIR / "emulator.pid"
+LOG_FILE = RUN_DIR / "emulator.log"
 LOOPBACK = "127.0.0.1"
 
 
@@ -38,11 +39,9 @@ def free_loopback_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def moto_server_binary() -> str:
-    binary = Path(sys.executable).parent / "moto_server"
-    if not binary.exists():
-        raise EmulatorError(f"{binary} not found: run `make setup` (installs moto[server] into .venv)")
-    return str(binary)
+def server_command(port: int) -> list[str]:
+    """The emulator server, run by this venv's Python (``make setup`` installs moto[server] into it)."""
+    return [sys.executable, "-m", "tools.emulator_server", "-H", LOOPBACK, "-p", str(port)]
 
 
 def is_serving(url: str, timeout: float = 1.0) -> bool:
@@ -56,7 +55,7 @@ def is_serving(url: str, timeout: float = 1.0) -> bool:
 
 @dataclass
 class Emulator:
-    """A running moto_server child process; ``url`` is what the provider and backend point at."""
+    """A running emulator server child process; ``url`` is what the provider and backend point at."""
 
     process: subprocess.Popen[bytes]
     port: int
@@ -76,14 +75,15 @@ class Emulator:
 
 
 def start_emulator(port: int | None = None, log_path: Path | None = None, timeout: float = 60) -> Emulator:
-    """Start moto_server on ``port`` (a free one if None) and wait until it answers."""
+    """Start the emulator server on ``port`` (a free one if None) and wait until it answers."""
     port = port or free_loopback_port()
     url = f"http://{LOOPBACK}:{port}"
     if is_serving(url):
         raise EmulatorError(f"something already serves {url}; stop it (`make local-down`) or choose another port")
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [moto_server_binary(), "-H", LOOPBACK, "-p", str(port)],
+        server_command(port),
+        cwd=REPO_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # not killed by a Ctrl-C meant for `make`
@@ -92,12 +92,12 @@ def start_emulator(port: int | None = None, log_path: Path | None = None, timeou
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EmulatorError(f"moto_server exited with {process.returncode} (log: {log_path or 'not kept'})")
+            raise EmulatorError(f"the emulator server exited with {process.returncode} (log: {log_path or 'not kept'})")
         if is_serving(url):
             return emulator
         time.sleep(0.2)
     emulator.stop()
-    raise EmulatorError(f"moto_server did not answer on {url} within {timeout:.0f} s")
+    raise EmulatorError(f"the emulator server did not answer on {url} within {timeout:.0f} s")
 
 
 def _port_of(url: str) -> int:

@@ -197,6 +197,30 @@ EVENT_HOOKS = ("AgentHold", "AgentWhisper", "CustomerHold", "CustomerQueue", "Cu
                "DefaultAgentUI", "DisconnectAgentUI", "PauseContact", "ResumeContact")  # fmt: skip
 
 
+# What each event hook must point at (console: Set customer queue flow, Set whisper flow, Set hold flow).
+HOOK_TARGETS = {
+    "CustomerQueue": FlowType.CUSTOMER_QUEUE,
+    "AgentWhisper": FlowType.AGENT_WHISPER,
+    "CustomerWhisper": FlowType.CUSTOMER_WHISPER,
+    "CustomerHold": FlowType.CUSTOMER_HOLD,
+    "AgentHold": FlowType.AGENT_HOLD,
+}
+TRANSFER_TARGETS = frozenset({FlowType.CONTACT_FLOW, FlowType.AGENT_TRANSFER, FlowType.QUEUE_TRANSFER})
+
+
+def flow_targets(action: Mapping[str, Any]) -> list[tuple[str, frozenset[FlowType]]]:
+    """The flows an action points at, each with the flow types it may be (a hook's, a transfer's)."""
+    parameters = action.get("Parameters") if isinstance(action.get("Parameters"), dict) else {}
+    targets: list[tuple[str, frozenset[FlowType]]] = []
+    if action.get("Type") == "UpdateContactEventHooks" and isinstance(parameters.get("EventHooks"), dict):
+        for hook, value in parameters["EventHooks"].items():
+            if hook in HOOK_TARGETS:
+                targets.append((str(value), frozenset({HOOK_TARGETS[hook]})))
+    if action.get("Type") == "TransferToFlow":
+        targets.append((str(parameters.get("ContactFlowId", "")), TRANSFER_TARGETS))
+    return targets
+
+
 def _event_hooks(value: Any) -> str | None:
     if not isinstance(value, dict) or len(value) != 1:
         return "must hold exactly one event hook (Only one entry may be present in this map)"

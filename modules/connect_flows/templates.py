@@ -30,22 +30,13 @@ from typing import Any
 
 from envs import EnvConfig
 from modules.connect_flows.checker import Problem, check, strings
-from modules.connect_flows.language import FlowType
+from modules.connect_flows.language import FlowType, flow_targets
 
 FOLDER = Path(__file__).resolve().parent
 ROOT = FOLDER.parent.parent
 KINDS = ("queue", "function", "module", "flow", "setting", "config")
 PLACEHOLDER = re.compile(r"\{\{(?P<kind>[a-z]+):(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\}\}")
 ANY_BRACES = re.compile(r"\{\{.*?\}\}|\{\{|\}\}")
-# What each event hook must point at (console: Set customer queue flow, Set whisper flow, Set hold flow).
-HOOK_TARGETS = {
-    "CustomerQueue": FlowType.CUSTOMER_QUEUE,
-    "AgentWhisper": FlowType.AGENT_WHISPER,
-    "CustomerWhisper": FlowType.CUSTOMER_WHISPER,
-    "CustomerHold": FlowType.CUSTOMER_HOLD,
-    "AgentHold": FlowType.AGENT_HOLD,
-}
-TRANSFER_TARGETS = frozenset({FlowType.CONTACT_FLOW, FlowType.AGENT_TRANSFER, FlowType.QUEUE_TRANSFER})
 
 
 class FlowTemplateError(ValueError):
@@ -366,15 +357,7 @@ def reference_problems(templates: Iterable[Template]) -> list[Problem]:
         for action in template.content.get("Actions", []):
             if not isinstance(action, dict):
                 continue
-            parameters = action.get("Parameters") if isinstance(action.get("Parameters"), dict) else {}
-            targets: list[tuple[str, frozenset[FlowType]]] = []
-            if action.get("Type") == "UpdateContactEventHooks":
-                for hook, value in (parameters.get("EventHooks") or {}).items():
-                    if hook in HOOK_TARGETS:
-                        targets.append((str(value), frozenset({HOOK_TARGETS[hook]})))
-            if action.get("Type") == "TransferToFlow":
-                targets.append((str(parameters.get("ContactFlowId", "")), TRANSFER_TARGETS))
-            for value, allowed in targets:
+            for value, allowed in flow_targets(action):
                 match = PLACEHOLDER.fullmatch(value)
                 if match and match["kind"] == "flow" and types.get(match["name"]) not in allowed:
                     wanted = " or ".join(sorted(t.value for t in allowed))

@@ -1,0 +1,106 @@
+"""The local AWS emulator: moto's server, with the services moto lacks plugged in front of it.
+
+moto's own server (``moto_server``) serves every service it implements; this is the same WSGI
+application, wrapped so that requests for a plugged-in service (today Amazon Connect, see
+``tools/emulator_plugins/connect.py``) are answered by the plugin instead. A request's service is
+read from its SigV4 credential scope, as AWS's front end does. ``/moto-api/reset`` resets the
+plugins too. Started by ``tools/emulator.py`` (``make local``, the tests), never forked from moto.
+
+Usage: ``python -m tools.emulator_server -H 127.0.0.1 -p 4566``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from types import FrameType
+from typing import Any
+from urllib.parse import quote
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import run_simple
+
+from tools.emulator_plugins.connect import ConnectBackend
+from tools.emulator_plugins.rest_json import Protocol, ServiceError
+
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/(?P<region>[^/,]+)/(?P<service>[^/,]+)/aws4_request")
+RESET_PATH = "/moto-api/reset"
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
+           500: "Internal Server Error"}  # fmt: skip
+
+
+class Plugin:
+    """A service answered in this process: its protocol (routes and shapes) and its backend."""
+
+    def __init__(self, protocol: Protocol, backend: ConnectBackend) -> None:
+        self.protocol, self.backend = protocol, backend
+
+    def __call__(self, environ: dict[str, Any], region: str) -> tuple[int, dict[str, str], bytes]:
+        protocol = self.protocol
+        try:
+            operation, labels = protocol.match(environ["REQUEST_METHOD"], _raw_path(environ))
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            params = protocol.parse(operation, labels, environ.get("QUERY_STRING", ""), body)
+            return protocol.answer(operation, self.backend.handle(operation.name, params, region))
+        except ServiceError as error:
+            return protocol.error(error)
+        except Exception:  # a bug in the emulator: say so, as AWS says InternalServiceException
+            traceback.print_exc()
+            return protocol.error(ServiceError("InternalServiceException", "the local emulator failed; see its log"))
+
+
+def _raw_path(environ: dict[str, Any]) -> str:
+    """The path as the client sent it: labels such as an ARN keep their encoded slashes."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    return str(raw).split("?", 1)[0] if raw else quote(environ.get("PATH_INFO", "/"))
+
+
+class EmulatorApp:
+    """moto's application with the plugins in front of it."""
+
+    def __init__(self, moto_app: WsgiApp, plugins: dict[str, Plugin]) -> None:
+        self.moto_app, self.plugins = moto_app, plugins
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == RESET_PATH and environ.get("REQUEST_METHOD") == "POST":
+            for plugin in self.plugins.values():
+                plugin.backend.reset()
+        scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        plugin = self.plugins.get(scope["service"]) if scope else None
+        if plugin is None or scope is None:
+            return self.moto_app(environ, start_response)
+        status, headers, body = plugin(environ, scope["region"])
+        start_response(f"{status} {REASONS.get(status, 'Error')}", [*headers.items(), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def application() -> EmulatorApp:
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    return EmulatorApp(moto_app, {"connect": Plugin(Protocol("connect"), ConnectBackend())})
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)
+
+
+def main(argv: Sequence[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs (e.g. SQS queues) from it
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    run_simple(args.host, args.port, application(), threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
