@@ -43,8 +43,16 @@ def _field_path(location: tuple[str | int, ...]) -> str:
 
 
 def _describe_validation_error(error: ValidationError) -> list[str]:
+    """One line per problem. A list whose items are all invalid is also "too short after validation"
+    to pydantic; that echo of the item errors is dropped."""
     problems = []
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    with_item_errors = {
+        tuple(d["loc"][:i]) for d in details for i, part in enumerate(d["loc"]) if isinstance(part, int)
+    }
+    for detail in details:
+        if detail["type"] == "too_short" and tuple(detail["loc"]) in with_item_errors:
+            continue
         field = _field_path(tuple(detail["loc"]))
         message = "unknown field (check the spelling)" if detail["type"] == "extra_forbidden" else detail["msg"]
         problems.append(f"{field}: {message}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from envs.schema import LOG_RETENTION_DAYS, RDS_MONITORING_INTERVALS, EnvConfig, Tier
+from envs.schema import BUSINESS_HOURS, LOG_RETENTION_DAYS, RDS_MONITORING_INTERVALS, EnvConfig, Tier
 
 # Performance Insights keeps 7 days for free, or whole months (31-day multiples) up to 2 years.
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = (7, *range(31, 732, 31), 731)
@@ -180,24 +180,25 @@ def cold_start_settings_accepted_by_lambda(config: EnvConfig) -> Iterator[Violat
 QUEUES_PER_ROUTING_PROFILE = 50
 
 
+def _duplicates(names: list[str]) -> list[str]:
+    return sorted({name for name in names if names.count(name) > 1})
+
+
 def connect_settings_accepted_by_connect(config: EnvConfig) -> Iterator[Violation]:
     """What Amazon Connect would refuse at deploy time, and what would make a queue unreachable."""
     connect = config.connect
     if connect.instance_alias.startswith("d-"):
         yield Violation("connect.instance_alias", "Amazon Connect refuses aliases that start with 'd-'")
-    duplicates = sorted({queue for queue in connect.queues if connect.queues.count(queue) > 1})
+    duplicates = _duplicates(list(connect.queue_names))
     if duplicates:
         yield Violation("connect.queues", f"lists {', '.join(duplicates)} more than once")
-    if len(connect.queues) > QUEUES_PER_ROUTING_PROFILE:
-        yield Violation(
-            "connect.queues",
-            f"{len(connect.queues)} queues; a routing profile serves at most {QUEUES_PER_ROUTING_PROFILE}",
-        )
     yield from _menu_reaches_every_queue(config)
-    if connect.hours.closes <= connect.hours.opens:
-        yield Violation("connect.hours.closes", f"must be after connect.hours.opens ({connect.hours.opens})")
-    if not connect.hours.days:
-        yield Violation("connect.hours.days", "lists no day: every call would go to the after-hours path")
+    for name, hours in connect.all_hours.items():
+        where = "connect.hours" if name == BUSINESS_HOURS else f"connect.hours_sets.{name}"
+        if hours.closes <= hours.opens:
+            yield Violation(f"{where}.closes", f"must be after {where}.opens ({hours.opens})")
+        if not hours.days:
+            yield Violation(f"{where}.days", "lists no day: every call would go to the after-hours path")
     try:
         ZoneInfo(connect.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -214,19 +215,159 @@ def connect_settings_accepted_by_connect(config: EnvConfig) -> Iterator[Violatio
         )
 
 
+def connect_queues_point_at_what_exists(config: EnvConfig) -> Iterator[Violation]:
+    """A queue's hours, outbound number and quick connects are names defined elsewhere in ``[connect]``."""
+    connect = config.connect
+    numbers = [number.name for number in connect.phone_numbers]
+    for name in _duplicates(numbers):
+        yield Violation("connect.phone_numbers", f"names {name} more than once")
+    quick_connects = [quick.name for quick in connect.quick_connects]
+    for index, queue in enumerate(connect.queues):
+        where = f"connect.queues[{index}]"
+        if queue.hours not in connect.all_hours:
+            known = ", ".join(connect.all_hours)
+            yield Violation(f"{where}.hours", f"{queue.hours!r} is not an hours set (known: {known})")
+        if queue.outbound_number is not None and queue.outbound_number not in numbers:
+            yield Violation(
+                f"{where}.outbound_number", f"{queue.outbound_number!r} is not one of connect.phone_numbers"
+            )
+        if queue.outbound_caller_name is not None and queue.outbound_number is None:
+            yield Violation(f"{where}.outbound_caller_name", "needs outbound_number: a name is shown with a number")
+        for missing in sorted(set(queue.quick_connects) - set(quick_connects)):
+            yield Violation(f"{where}.quick_connects", f"{missing!r} is not one of connect.quick_connects")
+    for name in _duplicates(quick_connects):
+        yield Violation("connect.quick_connects", f"names {name} more than once")
+    for index, quick in enumerate(connect.quick_connects):
+        where = f"connect.quick_connects[{index}]"
+        if (quick.queue is None) == (quick.phone_number is None):
+            yield Violation(where, "needs exactly one of queue and phone_number")
+        elif quick.queue is not None and quick.queue not in connect.queue_names:
+            yield Violation(f"{where}.queue", f"{quick.queue!r} is not one of connect.queues")
+    yield from _no_quick_connect_cycle(config)
+
+
+def _no_quick_connect_cycle(config: EnvConfig) -> Iterator[Violation]:
+    """A queue lists quick connects by id, and a queue quick connect needs its queue's id: queues
+    whose quick connects lead back to themselves cannot be created (Terraform: a dependency cycle)."""
+    connect = config.connect
+    target = {quick.name: quick.queue for quick in connect.quick_connects if quick.queue is not None}
+    leads_to = {queue.name: {target[q] for q in queue.quick_connects if q in target} for queue in connect.queues}
+    for index, queue in enumerate(connect.queues):
+        seen, frontier = set(), set(leads_to.get(queue.name, ()))
+        while frontier:
+            current = frontier.pop()
+            if current == queue.name:
+                yield Violation(
+                    f"connect.queues[{index}].quick_connects",
+                    f"lead back to {queue.name} through queue quick connects: Terraform creates a queue quick connect "
+                    "after its queue, so queues cannot list quick connects to each other in a cycle "
+                    "(drop one direction)",
+                )
+                break
+            if current not in seen:
+                seen.add(current)
+                frontier |= leads_to.get(current, set())
+
+
+def connect_routing_profiles_serve_every_queue(config: EnvConfig) -> Iterator[Violation]:
+    """Profiles name existing queues, serve some channel, stay within the quota, and together serve
+    every queue (a queue no profile serves is never answered)."""
+    connect = config.connect
+    for name in _duplicates([profile.name for profile in connect.routing_profiles]):
+        yield Violation("connect.routing_profiles", f"names {name} more than once")
+    served: set[str] = set()
+    for index, profile in enumerate(connect.routing_profiles):
+        where = f"connect.routing_profiles[{index}]"
+        if not profile.channels:
+            yield Violation(where, "serves no channel (voice = false, chat = 0, tasks = 0)")
+        queues = [entry.queue for entry in connect.profile_queues(profile)]
+        for missing in sorted(set(queues) - set(connect.queue_names)):
+            yield Violation(f"{where}.queues", f"{missing!r} is not one of connect.queues")
+        for twice in _duplicates(queues):
+            yield Violation(f"{where}.queues", f"lists {twice} more than once")
+        if len(queues) > QUEUES_PER_ROUTING_PROFILE:
+            limit = QUEUES_PER_ROUTING_PROFILE
+            yield Violation(f"{where}.queues", f"{len(queues)} queues; a routing profile serves at most {limit}")
+        if profile.outbound_queue is not None and profile.outbound_queue not in connect.queue_names:
+            yield Violation(f"{where}.outbound_queue", f"{profile.outbound_queue!r} is not one of connect.queues")
+        served |= set(queues)
+    unserved = [queue for queue in connect.queue_names if queue not in served]
+    if unserved:
+        yield Violation(
+            "connect.routing_profiles", f"no profile serves {', '.join(unserved)}: no agent would answer it"
+        )
+
+
+def connect_agents_have_managed_identities(config: EnvConfig) -> Iterator[Violation]:
+    """Agents sign in through SAML or the directory (no password in code or state), into profiles,
+    security profiles and hierarchy groups that exist; the hierarchy is well formed."""
+    connect = config.connect
+    if connect.identity == "EXISTING_DIRECTORY" and connect.directory_id is None:
+        yield Violation("connect.directory_id", "EXISTING_DIRECTORY identity needs the directory's id (d-...)")
+    if connect.identity != "EXISTING_DIRECTORY" and connect.directory_id is not None:
+        yield Violation(
+            "connect.directory_id", f"only EXISTING_DIRECTORY identity uses a directory (is {connect.identity})"
+        )
+    if connect.agents and connect.identity == "CONNECT_MANAGED":
+        yield Violation("connect.agents", "CONNECT_MANAGED users need passwords, which must not be in code or state: "
+                        "use SAML or EXISTING_DIRECTORY identity (connect.identity)")  # fmt: skip
+    for name in _duplicates([profile.name for profile in connect.security_profiles]):
+        yield Violation("connect.security_profiles", f"names {name} more than once")
+    yield from _hierarchy(config)
+    profiles = {profile.name for profile in connect.routing_profiles}
+    security = {profile.name for profile in connect.security_profiles}
+    groups = {group.name for group in connect.hierarchy.groups}
+    for name in _duplicates([agent.username for agent in connect.agents]):
+        yield Violation("connect.agents", f"has username {name} more than once")
+    for index, agent in enumerate(connect.agents):
+        where = f"connect.agents[{index}]"
+        if agent.routing_profile not in profiles:
+            yield Violation(
+                f"{where}.routing_profile", f"{agent.routing_profile!r} is not one of connect.routing_profiles"
+            )
+        for missing in sorted(set(agent.security_profiles) - security):
+            yield Violation(f"{where}.security_profiles", f"{missing!r} is not one of connect.security_profiles")
+        if agent.hierarchy_group is not None and agent.hierarchy_group not in groups:
+            yield Violation(
+                f"{where}.hierarchy_group", f"{agent.hierarchy_group!r} is not one of connect.hierarchy.groups"
+            )
+        if agent.phone_type == "DESK_PHONE" and agent.desk_phone_number is None:
+            yield Violation(f"{where}.desk_phone_number", "a DESK_PHONE agent needs the number Connect calls")
+
+
+def _hierarchy(config: EnvConfig) -> Iterator[Violation]:
+    hierarchy = config.connect.hierarchy
+    if hierarchy.groups and not hierarchy.levels:
+        yield Violation("connect.hierarchy.levels", 'groups need levels (e.g. levels = ["Site", "Team"])')
+        return
+    for name in _duplicates([group.name for group in hierarchy.groups]):
+        yield Violation("connect.hierarchy.groups", f"names {name} more than once")
+    depth: dict[str, int] = {}
+    for index, group in enumerate(hierarchy.groups):
+        if group.parent is not None and group.parent not in depth:
+            yield Violation(f"connect.hierarchy.groups[{index}].parent",
+                            f"{group.parent!r} is not a group listed before this one")  # fmt: skip
+            continue
+        depth[group.name] = depth[group.parent] + 1 if group.parent is not None else 1
+        if depth[group.name] > len(hierarchy.levels):
+            levels = len(hierarchy.levels)
+            yield Violation(f"connect.hierarchy.groups[{index}]",
+                            f"is at level {depth[group.name]}; connect.hierarchy.levels has {levels}")  # fmt: skip
+
+
 def _menu_reaches_every_queue(config: EnvConfig) -> Iterator[Violation]:
     connect = config.connect
     options = connect.menu_options
     for index, option in enumerate(connect.menu.options):
-        if option.queue not in connect.queues:
+        if option.queue not in connect.queue_names:
             yield Violation(f"connect.menu.options[{index}].queue", f"{option.queue!r} is not one of connect.queues")
     digits = [option.digit for option in options]
     for digit in sorted({digit for digit in digits if digits.count(digit) > 1}):
         yield Violation("connect.menu.options", f"key {digit} leads to more than one queue")
-    if connect.menu.default_queue is not None and connect.menu.default_queue not in connect.queues:
+    if connect.menu.default_queue is not None and connect.menu.default_queue not in connect.queue_names:
         yield Violation("connect.menu.default_queue", f"{connect.menu.default_queue!r} is not one of connect.queues")
     reachable = {option.queue for option in options} | {connect.default_queue}
-    unreachable = [queue for queue in connect.queues if queue not in reachable]
+    unreachable = [queue for queue in connect.queue_names if queue not in reachable]
     if unreachable:
         yield Violation(
             "connect.menu", f"no menu key leads to {', '.join(unreachable)} (list them in connect.menu.options)"
@@ -261,6 +402,9 @@ RULES: tuple[Rule, ...] = (
     production_is_protected,
     cold_start_settings_accepted_by_lambda,
     connect_settings_accepted_by_connect,
+    connect_queues_point_at_what_exists,
+    connect_routing_profiles_serve_every_queue,
+    connect_agents_have_managed_identities,
     emulator_settings_match_tier,
 )
 

@@ -15,7 +15,7 @@ from ipaddress import IPv4Network
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 # CloudWatch Logs only accepts these retention values; anything else fails at apply time.
 LOG_RETENTION_DAYS = (
@@ -231,6 +231,9 @@ class NotificationConfig(_Section):
 
 
 QueueName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+# A name of something inside the Connect instance (hours set, profile, group, quick connect, number).
+ConnectName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+BUSINESS_HOURS = "business-hours"  # the hours set of ``[connect.hours]``
 Weekday = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 WEEKDAYS: tuple[Weekday, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -317,10 +320,112 @@ class PromptsConfig(_Section):
 class PhoneNumberConfig(_Section):
     """A number claimed for the instance, routed to a contact flow of type CONTACT_FLOW."""
 
+    # How queues name it as their outbound caller id (``connect.queues[].outbound_number``).
+    name: ConnectName = "main"
     country_code: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     type: Literal["DID", "TOLL_FREE"] = "DID"
     flow: str = Field(default="inbound", pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = Field(default="", max_length=500)
+
+
+class QueueConfig(_Section):
+    """A standard queue (``[[connect.queues]]``; a bare name takes every default)."""
+
+    # Also the API's queue id (``/v1/queues/{queueId}``) and the queue's name in Connect.
+    name: QueueName
+    description: str | None = Field(default=None, min_length=1, max_length=250)
+    # The hours set it follows (a key of ``connect.hours_sets``, or the default ``business-hours``).
+    hours: ConnectName = BUSINESS_HOURS
+    # Contacts that may wait in it at once (callers beyond hear the at-capacity prompt); none: no limit.
+    max_contacts: int | None = Field(default=None, ge=1, le=1_000_000, strict=True)
+    # Outbound calls from this queue show this name and number (a ``connect.phone_numbers`` name).
+    outbound_caller_name: str | None = Field(default=None, min_length=1, max_length=255)
+    outbound_number: ConnectName | None = None
+    # Quick connects (``connect.quick_connects`` names) its agents see when they transfer a contact.
+    quick_connects: tuple[ConnectName, ...] = ()
+
+
+class ProfileQueue(_Section):
+    """A queue a routing profile serves, and how its agents get its contacts."""
+
+    queue: QueueName
+    # 1 is served first; a lower-priority queue's contacts wait while a higher one has any.
+    priority: int = Field(default=1, ge=1, le=99, strict=True)
+    # Seconds a contact waits in this queue before this profile's agents are offered it.
+    delay_seconds: int = Field(default=0, ge=0, le=9999, strict=True)
+
+
+class RoutingProfileConfig(_Section):
+    """Which queues a group of agents serves and how many contacts each takes at once, per channel."""
+
+    name: ConnectName
+    description: str = Field(default="Agents of the contact center", min_length=1, max_length=250)
+    # Channels and how many contacts of each an agent handles at once (voice is always one); 0: not served.
+    voice: bool = Field(default=True, strict=True)
+    chat: int = Field(default=2, ge=0, le=10, strict=True)
+    tasks: int = Field(default=0, ge=0, le=10, strict=True)
+    # Served queues; empty: every queue, priority 1, no delay.
+    queues: tuple[ProfileQueue, ...] = ()
+    # Where this profile's agents' outbound calls are placed; default: the first queue it serves.
+    outbound_queue: QueueName | None = None
+
+    @property
+    def channels(self) -> dict[str, int]:
+        """Channel -> contacts at once, for the channels this profile serves."""
+        wanted = {"VOICE": 1 if self.voice else 0, "CHAT": self.chat, "TASK": self.tasks}
+        return {channel: count for channel, count in wanted.items() if count}
+
+
+class SecurityProfileConfig(_Section):
+    """What the users given it may do in Connect (permission names from the Connect admin guide)."""
+
+    name: ConnectName
+    description: str = Field(default="Contact center users", min_length=1, max_length=250)
+    permissions: tuple[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9.]{0,127}$")], ...] = Field(max_length=500)
+
+
+class QuickConnectConfig(_Section):
+    """A transfer target agents pick from a list: a queue (through the queue-transfer flow) or a number."""
+
+    name: ConnectName
+    description: str | None = Field(default=None, min_length=1, max_length=250)
+    queue: QueueName | None = None
+    # E.164, e.g. "+12025550143"
+    phone_number: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{1,14}$")
+
+
+class HierarchyGroupConfig(_Section):
+    """A group of agents (a site, a team): at the level below its parent's, or the top level."""
+
+    name: ConnectName
+    parent: ConnectName | None = None
+
+
+class HierarchyConfig(_Section):
+    """The agent hierarchy (``[connect.hierarchy]``): level names from the top, and the groups."""
+
+    levels: tuple[Annotated[str, Field(min_length=1, max_length=50)], ...] = Field(default=(), max_length=5)
+    groups: tuple[HierarchyGroupConfig, ...] = ()
+
+
+class AgentConfig(_Section):
+    """A user of the instance. Their identity (and sign-in) comes from SAML or the directory
+    (``connect.identity``), so no password is ever in an env file or in Terraform state."""
+
+    # The sign-in name; with SAML, the name the identity provider asserts (often the email address).
+    username: str = Field(pattern=r"^[a-zA-Z0-9_\-.@]{1,64}$")
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    routing_profile: ConnectName
+    security_profiles: tuple[ConnectName, ...] = Field(min_length=1, max_length=10)
+    hierarchy_group: ConnectName | None = None
+    # SOFT_PHONE: the browser; DESK_PHONE: Connect calls desk_phone_number (E.164) for each contact.
+    phone_type: Literal["SOFT_PHONE", "DESK_PHONE"] = "SOFT_PHONE"
+    desk_phone_number: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{1,14}$")
+    auto_accept: bool = Field(default=False, strict=True)
+    # Seconds of after-contact work before the agent is available again; 0: until they choose.
+    after_contact_work_seconds: int = Field(default=0, ge=0, le=2_000_000, strict=True)
 
 
 class ConnectConfig(_Section):
@@ -329,15 +434,36 @@ class ConnectConfig(_Section):
     # At most 45 characters and not starting with "d-" (Amazon Connect's rules); changing it replaces
     # the instance, its numbers, users and history.
     instance_alias: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,43}[a-zA-Z0-9]$")
+    # Who vouches for users: SAML (an identity provider), EXISTING_DIRECTORY (directory_id, an AWS
+    # Directory Service directory) or CONNECT_MANAGED (passwords in Connect: no agents from config).
+    # Changing it replaces the instance.
+    identity: Literal["SAML", "EXISTING_DIRECTORY", "CONNECT_MANAGED"] = "SAML"
+    directory_id: str | None = Field(default=None, pattern=r"^d-[0-9a-f]{10}$")
     inbound_calls: bool = True
     outbound_calls: bool = True
     contact_lens: bool = True
     # Terraform refuses to destroy the instance (production requires it).
     prevent_destroy: bool = False
     time_zone: str = Field(default="America/New_York", pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")
+    # The default hours set (``business-hours``), and more sets by name that queues may follow.
     hours: HoursConfig = HoursConfig()
-    # Standard queues; their ids are also the API's queue ids (``/v1/queues/{queueId}``).
-    queues: tuple[QueueName, ...] = Field(default=("support", "billing"), min_length=1)
+    hours_sets: dict[ConnectName, HoursConfig] = {}
+    # Standard queues, each a name or a table (``QueueConfig``).
+    queues: tuple[QueueConfig, ...] = Field(default=(QueueConfig(name="support"), QueueConfig(name="billing")),
+                                            min_length=1)  # fmt: skip
+    # Agents' routing profiles; default: one ("agents") serving every queue, voice and two chats.
+    routing_profiles: tuple[RoutingProfileConfig, ...] = (RoutingProfileConfig(name="agents"),)
+    security_profiles: tuple[SecurityProfileConfig, ...] = (
+        SecurityProfileConfig(name="agent", description="Agents: take and make contacts",
+                              permissions=("BasicAgentAccess", "OutboundCallAccess")),
+        SecurityProfileConfig(name="supervisor",
+                              description="Supervisors: agents who also watch metrics and recordings",
+                              permissions=("BasicAgentAccess", "OutboundCallAccess", "AccessMetrics",
+                                           "ListenCallRecordings")),
+    )  # fmt: skip
+    quick_connects: tuple[QuickConnectConfig, ...] = ()
+    hierarchy: HierarchyConfig = HierarchyConfig()
+    agents: tuple[AgentConfig, ...] = ()
     menu: MenuConfig = MenuConfig()
     recording: RecordingConfig = RecordingConfig()
     callback: CallbackConfig = CallbackConfig()
@@ -349,16 +475,41 @@ class ConnectConfig(_Section):
     # Numbers claimed for the instance, each routed to its flow after deploy (`modules/connect.py`).
     phone_numbers: tuple[PhoneNumberConfig, ...] = ()
 
+    @field_validator("queues", mode="before")
+    @classmethod
+    def _queue_names_are_queues(cls, value: object) -> object:
+        """A bare name in ``queues`` is a queue with every default."""
+        if isinstance(value, list | tuple):
+            return tuple({"name": item} if isinstance(item, str) else item for item in value)
+        return value
+
+    @property
+    def queue_names(self) -> tuple[str, ...]:
+        return tuple(queue.name for queue in self.queues)
+
+    @property
+    def all_hours(self) -> dict[str, HoursConfig]:
+        """Every hours set by name, the default one first."""
+        return {BUSINESS_HOURS: self.hours, **self.hours_sets}
+
+    def hours_of(self, queue: str) -> HoursConfig:
+        """The hours ``queue`` follows."""
+        return self.all_hours[next(q.hours for q in self.queues if q.name == queue)]
+
+    def profile_queues(self, profile: RoutingProfileConfig) -> tuple[ProfileQueue, ...]:
+        """The queues ``profile`` serves (every queue when it lists none)."""
+        return profile.queues or tuple(ProfileQueue(queue=name) for name in self.queue_names)
+
     @property
     def menu_options(self) -> tuple[MenuOption, ...]:
         """The menu's options, or one per queue in order (1, 2, ...) when the env lists none."""
         if self.menu.options:
             return self.menu.options
-        return tuple(MenuOption(digit=str(index), queue=queue) for index, queue in enumerate(self.queues[:9], 1))
+        return tuple(MenuOption(digit=str(index), queue=queue) for index, queue in enumerate(self.queue_names[:9], 1))
 
     @property
     def default_queue(self) -> str:
-        return self.menu.default_queue or self.queues[0]
+        return self.menu.default_queue or self.queue_names[0]
 
     @property
     def menu_prompt(self) -> str:

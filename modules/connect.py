@@ -4,8 +4,8 @@
   call recordings and chat transcripts to the recordings bucket, screen recordings to theirs (all
   SSE-KMS with the storage key), contact trace records and agent events to their Kinesis streams.
   ``connect.prevent_destroy`` (required in production) makes Terraform refuse to replace it.
-- The hours of ``[connect.hours]``, the standard queues of ``[connect] queues``, a routing profile
-  serving them, agent and supervisor security profiles.
+- How contacts reach agents (hours, queues, routing profiles, quick connects: ``connect_routing.py``)
+  and who the agents are (security profiles, hierarchy, users: ``connect_agents.py``), from ``[connect]``.
 - Contact flows and flow modules from the templates under ``modules/connect_flows/`` (see
   ``templates.py``: each declares its type; placeholders stand for every id and setting),
   rendered for the env, checked (``checker.py``) and given a designer layout (``layout.py``).
@@ -29,12 +29,6 @@ from typing import Any
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.connect_contact_flow import ConnectContactFlow
 from cdktf_cdktf_provider_aws.connect_contact_flow_module import ConnectContactFlowModule
-from cdktf_cdktf_provider_aws.connect_hours_of_operation import (
-    ConnectHoursOfOperation,
-    ConnectHoursOfOperationConfigA,
-    ConnectHoursOfOperationConfigEndTime,
-    ConnectHoursOfOperationConfigStartTime,
-)
 from cdktf_cdktf_provider_aws.connect_instance import ConnectInstance
 from cdktf_cdktf_provider_aws.connect_instance_storage_config import (
     ConnectInstanceStorageConfig,
@@ -46,12 +40,6 @@ from cdktf_cdktf_provider_aws.connect_instance_storage_config import (
 from cdktf_cdktf_provider_aws.connect_lambda_function_association import ConnectLambdaFunctionAssociation
 from cdktf_cdktf_provider_aws.connect_phone_number import ConnectPhoneNumber
 from cdktf_cdktf_provider_aws.connect_queue import ConnectQueue
-from cdktf_cdktf_provider_aws.connect_routing_profile import (
-    ConnectRoutingProfile,
-    ConnectRoutingProfileMediaConcurrencies,
-    ConnectRoutingProfileQueueConfigs,
-)
-from cdktf_cdktf_provider_aws.connect_security_profile import ConnectSecurityProfile
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_invocation import LambdaInvocation
@@ -59,7 +47,9 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.connect_agents import Agents, AgentsProps
 from modules.connect_flows.checker import check
+from modules.connect_flows.language import FlowType
 from modules.connect_flows.layout import with_layout
 from modules.connect_flows.templates import (
     FlowTemplateError,
@@ -70,15 +60,11 @@ from modules.connect_flows.templates import (
     referenced,
     render,
 )
+from modules.connect_routing import Routing, RoutingProps
 from modules.lambda_ import EntryPoint
 from modules.naming import Function
 from modules.policy import Statement, policy_document
 
-BUSINESS_HOURS = "business-hours"
-SECURITY_PROFILES = {
-    "agent": ("BasicAgentAccess", "OutboundCallAccess"),
-    "supervisor": ("BasicAgentAccess", "OutboundCallAccess", "AccessMetrics", "ListenCallRecordings"),
-}
 ROUTE_NUMBERS_JOB = "route-phone-numbers"
 
 
@@ -94,10 +80,10 @@ class ContactCenterProps:
 
 
 class ContactCenter(Construct):
-    """Exposes ``instance``, ``storage`` (resource type -> config), ``hours``, ``queues`` (id ->
-    ConnectQueue), ``routing_profile``, ``security_profiles``, ``flows``, ``flow_modules``,
-    ``lambda_associations`` (Function -> association), ``phone_numbers`` and ``number_routing``
-    (the invocation that routes them, or None)."""
+    """Exposes ``instance``, ``storage`` (resource type -> config), ``phone_numbers`` (config name ->
+    number), ``routing`` (hours, queues, routing profiles, quick connects), ``agents`` (security
+    profiles, hierarchy, users), ``flows``, ``flow_modules``, ``lambda_associations`` (Function ->
+    association) and ``number_routing`` (the invocation that routes the numbers, or None)."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: ContactCenterProps) -> None:
         super().__init__(scope, construct_id)
@@ -107,7 +93,8 @@ class ContactCenter(Construct):
             self,
             "instance",
             instance_alias=connect.instance_alias,
-            identity_management_type="CONNECT_MANAGED",
+            identity_management_type=connect.identity,
+            directory_id=connect.directory_id,
             inbound_calls_enabled=connect.inbound_calls,
             outbound_calls_enabled=connect.outbound_calls,
             contact_lens_enabled=connect.contact_lens,
@@ -117,47 +104,32 @@ class ContactCenter(Construct):
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if connect.prevent_destroy else None,
         )
         self.storage = self._storage()
-        self.hours = self._hours()
-        self.queues = {
-            queue_id: ConnectQueue(
+        self.phone_numbers = {
+            number.name: ConnectPhoneNumber(
                 self,
-                f"queue-{queue_id}",
-                instance_id=self.instance.id,
-                name=queue_id,
-                description=f"{queue_id} queue ({config.name})",
-                hours_of_operation_id=self.hours.hours_of_operation_id,
-            )
-            for queue_id in connect.queues
-        }
-        self.routing_profile = self._routing_profile()
-        self.security_profiles = {
-            name: ConnectSecurityProfile(
-                self,
-                f"security-profile-{name}",
-                instance_id=self.instance.id,
-                name=name,
-                description=f"{name.title()}s of the {config.name} contact center",
-                permissions=list(permissions),
-            )
-            for name, permissions in SECURITY_PROFILES.items()
-        }
-        self.lambda_associations: dict[Function, ConnectLambdaFunctionAssociation] = {}
-        self._invoke_permissions: dict[Function, LambdaPermission] = {}
-        self.flow_modules: dict[str, ConnectContactFlowModule] = {}
-        self.flows: dict[str, ConnectContactFlow] = {}
-        self._flows(load_templates())
-        self.phone_numbers = [
-            ConnectPhoneNumber(
-                self,
-                f"phone-number-{index}",
+                f"phone-number-{number.name}",
                 target_arn=self.instance.arn,
                 country_code=number.country_code,
                 type=number.type,
                 description=number.description or f"Routed to the {number.flow} flow ({config.name})",
             )
-            for index, number in enumerate(connect.phone_numbers)
-        ]
+            for number in connect.phone_numbers
+        }
+        self.routing = Routing(self, "routing", config, RoutingProps(self.instance, self.phone_numbers))
+        self.agents = Agents(self, "agents", config, AgentsProps(self.instance, self.routing.routing_profiles))
+        self.lambda_associations: dict[Function, ConnectLambdaFunctionAssociation] = {}
+        self._invoke_permissions: dict[Function, LambdaPermission] = {}
+        self.flow_modules: dict[str, ConnectContactFlowModule] = {}
+        self.flows: dict[str, ConnectContactFlow] = {}
+        templates = load_templates()
+        self._flows(templates)
+        transfer = next(t.name for t in templates if t.kind == "flow" and t.flow_type is FlowType.QUEUE_TRANSFER)
+        self.routing.add_quick_connects(self.flows[transfer])
         self.number_routing = self._route_numbers() if self.phone_numbers else None
+
+    @property
+    def queues(self) -> dict[str, ConnectQueue]:
+        return self.routing.queues
 
     def _storage(self) -> dict[str, ConnectInstanceStorageConfig]:
         props = self._props
@@ -200,47 +172,6 @@ class ContactCenter(Construct):
             for resource_type, storage in configs.items()
         }
 
-    def _hours(self) -> ConnectHoursOfOperation:
-        connect = self._config.connect
-        hours = connect.hours
-        opens, closes = (tuple(int(part) for part in clock.split(":")) for clock in (hours.opens, hours.closes))
-        return ConnectHoursOfOperation(
-            self,
-            BUSINESS_HOURS,
-            instance_id=self.instance.id,
-            name=BUSINESS_HOURS,
-            description=f"{', '.join(day.title() for day in hours.days)}, {hours.opens}-{hours.closes}",
-            time_zone=connect.time_zone,
-            config=[
-                ConnectHoursOfOperationConfigA(
-                    day=day,
-                    start_time=ConnectHoursOfOperationConfigStartTime(hours=opens[0], minutes=opens[1]),
-                    end_time=ConnectHoursOfOperationConfigEndTime(hours=closes[0], minutes=closes[1]),
-                )
-                for day in hours.days
-            ],
-        )
-
-    def _routing_profile(self) -> ConnectRoutingProfile:
-        first = self._config.connect.queues[0]
-        return ConnectRoutingProfile(
-            self,
-            "routing-profile",
-            instance_id=self.instance.id,
-            name="agents",
-            description="Serves every standard queue; voice one at a time, up to two chats",
-            default_outbound_queue_id=self.queues[first].queue_id,
-            media_concurrencies=[
-                ConnectRoutingProfileMediaConcurrencies(channel="VOICE", concurrency=1),
-                ConnectRoutingProfileMediaConcurrencies(channel="CHAT", concurrency=2),
-            ],
-            queue_configs=[
-                ConnectRoutingProfileQueueConfigs(channel=channel, delay=0, priority=1, queue_id=queue.queue_id)
-                for queue in self.queues.values()
-                for channel in ("VOICE", "CHAT")
-            ],
-        )
-
     def _flows(self, templates: list[Template]) -> None:
         """Modules, then flows (each after the flows it references), rendered, checked and laid out."""
         functions = {
@@ -248,7 +179,7 @@ class ContactCenter(Construct):
             for template in templates
             for name in sorted(referenced(template, "function"))
         }
-        queues = {queue_id: queue.arn for queue_id, queue in self.queues.items()}
+        queues = {name: queue.arn for name, queue in self.queues.items()}
         for template in flow_order(templates):
             references = References(
                 queues=queues,
@@ -310,7 +241,8 @@ class ContactCenter(Construct):
         """Each claimed number to its flow, through the utilities function (see the module docstring)."""
         routes = [
             {"phoneNumberId": number.id, "contactFlowId": self.flows[wanted.flow].contact_flow_id}
-            for number, wanted in zip(self.phone_numbers, self._config.connect.phone_numbers, strict=True)
+            for wanted in self._config.connect.phone_numbers
+            for number in [self.phone_numbers[wanted.name]]
         ]
         grant = IamRolePolicy(
             self,
@@ -322,7 +254,7 @@ class ContactCenter(Construct):
                     sid="RouteThisInstancesNumbersToItsFlows",
                     actions=["connect:AssociatePhoneNumberContactFlow", "connect:DisassociatePhoneNumberContactFlow"],
                     resources=[
-                        *(number.arn for number in self.phone_numbers),
+                        *(number.arn for number in self.phone_numbers.values()),
                         f"{self.instance.arn}/contact-flow/*",
                     ],
                 )

@@ -41,7 +41,9 @@ class IgnoreRule:
     def ignores(self, resource_type: str, path: str) -> bool:
         if not any(fnmatch.fnmatchcase(resource_type, pattern) for pattern in self.types):
             return False
-        return any(path == attribute or path.startswith((f"{attribute}.", f"{attribute}[")) for attribute in self.attributes)
+        return any(
+            path == attribute or path.startswith((f"{attribute}.", f"{attribute}[")) for attribute in self.attributes
+        )
 
 
 def load_ignore_rules(path: Path = IGNORE_FILE) -> list[IgnoreRule]:
@@ -86,7 +88,11 @@ def precise(change: AttributeChange) -> list[AttributeChange]:
 
     def walk(path: str, before: Any, after: Any) -> list[AttributeChange]:
         if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-            return [leaf for index, pair in enumerate(zip(before, after)) for leaf in walk(_item(path, index, *pair), *pair)]
+            return [
+                leaf
+                for index, pair in enumerate(zip(before, after, strict=True))
+                for leaf in walk(_item(path, index, *pair), *pair)
+            ]
         if isinstance(before, dict) and isinstance(after, dict):
             keys = sorted(set(before) | set(after))
             return [leaf for key in keys for leaf in walk(f"{path}.{key}", before.get(key), after.get(key))]

@@ -59,6 +59,7 @@ class Emulator:
 
     process: subprocess.Popen[bytes]
     port: int
+    log_path: Path | None = None  # where its output goes (None: discarded)
 
     @property
     def url(self) -> str:
@@ -88,7 +89,7 @@ def start_emulator(port: int | None = None, log_path: Path | None = None, timeou
         stderr=subprocess.STDOUT,
         start_new_session=True,  # not killed by a Ctrl-C meant for `make`
     )
-    emulator = Emulator(process, port)
+    emulator = Emulator(process, port, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

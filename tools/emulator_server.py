@@ -51,10 +51,13 @@ class Plugin:
             params = protocol.parse(operation, labels, environ.get("QUERY_STRING", ""), body)
             return protocol.answer(operation, self.backend.handle(operation.name, params, region))
         except ServiceError as error:
+            # The log says why, whole: some SDKs drop an error's details (Go: InvalidContactFlowException's problems).
+            print(f"connect {error.code}: {error.message}", file=sys.stderr, flush=True)
             return protocol.error(error)
-        except Exception:  # a bug in the emulator: say so, as AWS says InternalServiceException
+        except Exception as error:  # a bug in the emulator: said at once (a 5xx would be retried for minutes)
             traceback.print_exc()
-            return protocol.error(ServiceError("InternalServiceException", "the local emulator failed; see its log"))
+            message = f"the local emulator failed ({type(error).__name__}: {error}); its log has the traceback"
+            return protocol.error(ServiceError("InvalidRequestException", message))
 
 
 def _raw_path(environ: dict[str, Any]) -> str:
@@ -78,7 +81,9 @@ class EmulatorApp:
         if plugin is None or scope is None:
             return self.moto_app(environ, start_response)
         status, headers, body = plugin(environ, scope["region"])
-        start_response(f"{status} {REASONS.get(status, 'Error')}", [*headers.items(), ("Content-Length", str(len(body)))])
+        start_response(
+            f"{status} {REASONS.get(status, 'Error')}", [*headers.items(), ("Content-Length", str(len(body)))]
+        )
         return [body]
 
 

@@ -137,7 +137,21 @@ class TerraformResult:
     stderr: str
 
     def describe(self) -> str:
-        return f"terraform {' '.join(self.args)} exited {self.returncode}\n{self.stdout}\n{self.stderr}".strip()
+        text = f"terraform {' '.join(self.args)} exited {self.returncode}\n{self.stdout}\n{self.stderr}".strip()
+        hints = [hint for marker, hint in ERROR_HINTS if marker in self.stdout or marker in self.stderr]
+        return "\n".join([text, *(f"hint: {hint}" for hint in hints)])
+
+
+# What an error leaves out that a reader needs, by a marker in Terraform's output.
+ERROR_HINTS = (
+    (
+        "InvalidContactFlowException",
+        "Amazon Connect refused a flow's content, and hashicorp/aws 5.100.0 drops Connect's list of problems "
+        "(the SDK keeps only `problems`, never a message). `make synth` checks the flow language; Connect also "
+        "checks that every queue, flow, module and hours the content names is in the instance and every function "
+        "it invokes is associated with it. On the emulator, its log names each problem (.local/emulator.log).",
+    ),
+)
 
 
 def terraform_binary() -> str:

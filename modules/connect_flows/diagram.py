@@ -38,7 +38,7 @@ KEY_PARAMETER = {
 
 def readable_references(config: EnvConfig, templates: Sequence[Template], functions: Sequence[str]) -> References:
     return References(
-        queues={queue: f"queue {queue}" for queue in config.connect.queues},
+        queues={queue: f"queue {queue}" for queue in config.connect.queue_names},
         functions={name: f"function {name}" for name in functions},
         modules={t.name: f"module {t.name}" for t in templates if t.kind == "module"},
         flows={t.name: f"flow {t.name}" for t in templates if t.kind == "flow"},

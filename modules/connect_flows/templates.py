@@ -257,7 +257,7 @@ def stand_ins(config: EnvConfig, templates: Iterable[Template], functions: Itera
     lambda_base = f"arn:{config.partition}:lambda:{config.region}:{config.account_id}:function"
     templates = list(templates)
     return References(
-        queues={queue: f"{base}/queue/{queue}" for queue in config.connect.queues},
+        queues={queue: f"{base}/queue/{queue}" for queue in config.connect.queue_names},
         functions={name: f"{lambda_base}:{config.resource_name(name)}" for name in functions},
         modules={t.name: f"{t.name}-module-id" for t in templates if t.kind == "module"},
         flows={t.name: f"{base}/contact-flow/{t.name}" for t in templates if t.kind == "flow"},

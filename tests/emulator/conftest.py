@@ -1,4 +1,4 @@
-"""One deployment of the `local` env on moto_server, shared by every emulator test.
+"""One deployment of the `local` env on the emulator, shared by every emulator test.
 
 The session fixture starts the emulator on a free loopback port, synthesizes the `local` env
 pointed at it and applies every stack as `make local` does (side by side where the stack graph
@@ -13,6 +13,7 @@ deploy's Terraform processes wait.
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections import defaultdict
@@ -27,9 +28,10 @@ import pytest
 
 from envs import EnvConfig
 from envs.schema import EmulatorConfig
-from tools.deploy import Deployment, StackRun, deploy_env, init, plan_exit_code
+from tools.deploy import Deployment, StackRun, deploy_env, deployment_order, init, plan_exit_code
 from tools.emulator import Emulator, start_emulator
 from tools.plan_report import detailed_plan, report_env
+from tools.terraform import TerraformError, run_terraform
 
 # Terraform processes the background checks may run beside the deploy's own (2 cores).
 CHECK_WORKERS = 2
@@ -110,7 +112,7 @@ class LocalDeployment:
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    running = start_emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto_server.log")
+    running = start_emulator(log_path=tmp_path_factory.mktemp("emulator") / "emulator.log")
     try:
         yield running
     finally:
@@ -167,6 +169,8 @@ def prepare(
     - ``other-clone``: the integration stack as another clone would build and synthesize it.
     - ``construct-change``: the plan report of the integration stack after a one-construct edit.
     - ``table-replacement``: the plan report of the data stack when the table would be replaced.
+    - ``invalid-flow``: ``terraform apply`` of a flow that Connect refuses (it invokes a function
+      that is not associated with the instance), against the applied instance.
     """
     import modules.dynamodb as dynamodb
     import modules.lambda_ as lambda_module
@@ -174,15 +178,13 @@ def prepare(
     from modules.naming import Function
     from tools.build_lambdas import SOURCES, build_all
 
-    applied_stacks = [
-        name
-        for name in ("bootstrap", "foundation", "data", "security", "integration", "application")
-        if f"{name}-local" not in (config.emulator.plan_only_stacks("local") if config.emulator else ())
-    ]
+    plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
     checks: dict[str, Future[Any]] = {}
-    for layer in applied_stacks:
-        stack = f"{layer}-local"
-        checks[f"second-plan:{stack}"] = after.when_applied(stack, lambda s=stack: detailed_plan(outdir / "stacks" / s))
+    for stack in deployment_order(outdir, "local"):
+        if stack not in plan_only:
+            checks[f"second-plan:{stack}"] = after.when_applied(
+                stack, lambda s=stack: detailed_plan(outdir / "stacks" / s)
+            )
 
     clone = tmp_path_factory.mktemp("other-clone")
     shutil.copytree(SOURCES, clone / "lambdas", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -206,7 +208,37 @@ def prepare(
     checks["table-replacement"] = after.when_applied(
         "data-local", lambda: report_env(replaced, "local", ["data-local"])
     )
+    refused = tmp_path_factory.mktemp("invalid-flow")
+    checks["invalid-flow"] = after.when_applied("connect-local", lambda: _apply_invalid_flow(config, outdir, refused))
     return checks
+
+
+def _apply_invalid_flow(config: EnvConfig, outdir: Path, workdir: Path) -> str:
+    """``terraform apply`` of one flow that invokes the voicemail function, which is not associated
+    with the instance, with the connect stack's provider settings; returns what Terraform printed."""
+    stack = json.loads((outdir / "stacks" / "connect-local" / "cdk.tf.json").read_text())
+    client = boto3.client("connect", region_name=config.region, endpoint_url=config.emulator.url,  # type: ignore[union-attr]
+                          aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    instance = client.list_instances()["InstanceSummaryList"][0]["Id"]
+    function = f"arn:aws:lambda:{config.region}:{config.account_id}:function:{config.resource_name('voicemail')}"
+    content = {"Version": "2019-10-30", "StartAction": "invoke", "Actions": [
+        {"Identifier": "invoke", "Type": "InvokeLambdaFunction",
+         "Parameters": {"LambdaFunctionARN": function, "InvocationTimeLimitSeconds": "3"},
+         "Transitions": {"NextAction": "end", "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}},
+        {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}  # fmt: skip
+    document = {
+        "terraform": {"required_providers": stack["terraform"]["required_providers"]},
+        "provider": stack["provider"],
+        "resource": {"aws_connect_contact_flow": {"refused": {
+            "instance_id": instance, "name": "refused", "type": "CONTACT_FLOW", "content": json.dumps(content)}}},
+    }  # fmt: skip
+    (workdir / "main.tf.json").write_text(json.dumps(document))
+    init(workdir)
+    try:
+        run_terraform(workdir, "apply", "-input=false", "-no-color", "-auto-approve")
+    except TerraformError as refused:
+        return str(refused)
+    return "applied"
 
 
 def _plan(outdir: Path, stack: str) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""The `local` environment applied with Terraform against moto_server, and converged.
+"""The `local` environment applied with Terraform against the emulator, and converged.
 
 The deployment, and the checks that run beside it, come from ``conftest.py`` in this folder.
 """
@@ -6,6 +6,7 @@ The deployment, and the checks that run beside it, come from ``conftest.py`` in 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -14,8 +15,7 @@ from tools.deploy import PLAN_NO_CHANGES, deployment_order
 
 
 def test_every_local_stack_is_applied_in_layer_order(deployment: LocalDeployment) -> None:
-    assert deployment_order(deployment.outdir, "local")[-1] == "connect-local"  # planned only
-    assert list(deployment.outputs) == deployment_order(deployment.outdir, "local")[:-1]
+    assert list(deployment.outputs) == deployment_order(deployment.outdir, "local")
     assert list(deployment.outputs) == [
         "bootstrap-local",
         "foundation-local",
@@ -23,6 +23,7 @@ def test_every_local_stack_is_applied_in_layer_order(deployment: LocalDeployment
         "security-local",
         "integration-local",
         "application-local",
+        "connect-local",
     ]
 
 
@@ -183,6 +184,179 @@ def test_private_api_and_event_rules_are_deployed(deployment: LocalDeployment) -
     assert {"cc-local-nightly-export", "cc-local-purge-expired", "cc-local-voicemail-received"} <= rules
 
 
+def _instance(deployment: LocalDeployment) -> tuple[Any, str]:
+    connect = deployment.client("connect")
+    return connect, deployment.outputs["connect-local"]["connect_instance_id"]
+
+
+def _by_name(items: list[dict[str, Any]], key: str = "Name") -> dict[str, dict[str, Any]]:
+    return {item[key]: item for item in items}
+
+
+def test_connect_instance_has_its_attributes_and_storage(deployment: LocalDeployment) -> None:
+    connect, instance_id = _instance(deployment)
+    instance = connect.describe_instance(InstanceId=instance_id)["Instance"]
+    assert (instance["InstanceAlias"], instance["IdentityManagementType"]) == ("cc-local-contact-center", "SAML")
+    assert instance["InstanceStatus"] == "ACTIVE" and instance["Tags"]["Layer"] == "connect"
+    attributes = {
+        a: connect.describe_instance_attribute(InstanceId=instance_id, AttributeType=a)["Attribute"]["Value"]
+        for a in ("INBOUND_CALLS", "OUTBOUND_CALLS", "CONTACT_LENS", "CONTACTFLOW_LOGS", "EARLY_MEDIA")
+    }
+    assert set(attributes.values()) == {"true"}, attributes
+    outputs = deployment.outputs["foundation-local"]
+    storage = {
+        kind: connect.list_instance_storage_configs(InstanceId=instance_id, ResourceType=kind)["StorageConfigs"]
+        for kind in (
+            "CALL_RECORDINGS",
+            "CHAT_TRANSCRIPTS",
+            "SCREEN_RECORDINGS",
+            "CONTACT_TRACE_RECORDS",
+            "AGENT_EVENTS",
+        )
+    }
+    [recordings] = storage["CALL_RECORDINGS"]
+    assert recordings["S3Config"]["BucketName"] == outputs["recordings_bucket"]
+    assert recordings["S3Config"]["EncryptionConfig"]["EncryptionType"] == "KMS"
+    assert storage["SCREEN_RECORDINGS"][0]["S3Config"]["BucketName"] == outputs["screen_recordings_bucket"]
+    [ctr] = storage["CONTACT_TRACE_RECORDS"]
+    assert ctr["KinesisStreamConfig"]["StreamArn"].endswith(":stream/cc-local-ctr")
+    assert storage["AGENT_EVENTS"][0]["KinesisStreamConfig"]["StreamArn"].endswith(":stream/cc-local-agent-events")
+
+
+def test_connect_queues_follow_their_hours_and_profiles_serve_them(deployment: LocalDeployment) -> None:
+    connect, instance_id = _instance(deployment)
+    hours = _by_name(connect.list_hours_of_operations(InstanceId=instance_id)["HoursOfOperationSummaryList"])
+    queues = _by_name(connect.list_queues(InstanceId=instance_id, QueueTypes=["STANDARD"])["QueueSummaryList"])
+    support = connect.describe_queue(InstanceId=instance_id, QueueId=queues["support"]["Id"])["Queue"]
+    billing = connect.describe_queue(InstanceId=instance_id, QueueId=queues["billing"]["Id"])["Queue"]
+    assert support["HoursOfOperationId"] == hours["business-hours"]["Id"] and support["MaxContacts"] == 50
+    assert billing["HoursOfOperationId"] == hours["extended"]["Id"] and billing["MaxContacts"] == 20
+    extended = connect.describe_hours_of_operation(InstanceId=instance_id, HoursOfOperationId=hours["extended"]["Id"])
+    assert {
+        (c["Day"], c["StartTime"]["Hours"], c["EndTime"]["Hours"]) for c in extended["HoursOfOperation"]["Config"]
+    } == {(day, 7, 21) for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")}
+    quick = _by_name(
+        connect.list_queue_quick_connects(InstanceId=instance_id, QueueId=queues["support"]["Id"])[
+            "QuickConnectSummaryList"
+        ]
+    )
+    assert {name: q["QuickConnectType"] for name, q in quick.items()} == {
+        "to-billing": "QUEUE",
+        "escalation-line": "PHONE_NUMBER",
+    }
+    to_billing = connect.describe_quick_connect(InstanceId=instance_id, QuickConnectId=quick["to-billing"]["Id"])
+    target = to_billing["QuickConnect"]["QuickConnectConfig"]["QueueConfig"]
+    flows = _by_name(connect.list_contact_flows(InstanceId=instance_id)["ContactFlowSummaryList"])
+    assert target == {"QueueId": queues["billing"]["Id"], "ContactFlowId": flows["queue-transfer"]["Id"]}
+    profiles = _by_name(connect.list_routing_profiles(InstanceId=instance_id)["RoutingProfileSummaryList"])
+    served = connect.list_routing_profile_queues(
+        InstanceId=instance_id, RoutingProfileId=profiles["billing-specialists"]["Id"]
+    )
+    assert {
+        (c["QueueName"], c["Channel"], c["Priority"], c["Delay"])
+        for c in served["RoutingProfileQueueConfigSummaryList"]
+    } == {("billing", "VOICE", 1, 0), ("support", "VOICE", 2, 30)}
+    generalists = connect.describe_routing_profile(InstanceId=instance_id, RoutingProfileId=profiles["agents"]["Id"])
+    concurrency = {c["Channel"]: c["Concurrency"] for c in generalists["RoutingProfile"]["MediaConcurrencies"]}
+    assert concurrency == {"VOICE": 1, "CHAT": 2}
+
+
+def test_connect_flows_hold_their_rendered_content_and_invoke_associated_functions(
+    deployment: LocalDeployment,
+) -> None:
+    connect, instance_id = _instance(deployment)
+    flows = _by_name(connect.list_contact_flows(InstanceId=instance_id)["ContactFlowSummaryList"])
+    types = {
+        name: flows[name]["ContactFlowType"]
+        for name in ("inbound", "customer-queue", "agent-whisper", "queue-transfer")
+    }
+    assert types == {
+        "inbound": "CONTACT_FLOW",
+        "customer-queue": "CUSTOMER_QUEUE",
+        "agent-whisper": "AGENT_WHISPER",
+        "queue-transfer": "QUEUE_TRANSFER",
+    }
+    inbound = json.loads(
+        connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flows["inbound"]["Id"])["ContactFlow"][
+            "Content"
+        ]
+    )
+    actions = {action["Identifier"]: action for action in inbound["Actions"]}
+    queues = _by_name(connect.list_queues(InstanceId=instance_id, QueueTypes=["STANDARD"])["QueueSummaryList"])
+    assert actions["route-billing"]["Parameters"]["Attributes"]["queueArn"] == queues["billing"]["Arn"]
+    assert set(inbound["Metadata"]["ActionMetadata"]) == set(actions)
+    [hook] = [
+        a
+        for a in inbound["Actions"]
+        if a["Type"] == "UpdateContactEventHooks" and "CustomerQueue" in a["Parameters"]["EventHooks"]
+    ]
+    assert hook["Parameters"]["EventHooks"]["CustomerQueue"] == flows["customer-queue"]["Arn"]
+    modules = _by_name(connect.list_contact_flow_modules(InstanceId=instance_id)["ContactFlowModulesSummaryList"])
+    assert actions["after-hours"]["Parameters"]["FlowModuleId"] == modules["after-hours"]["Id"]
+    [invoke] = [a for a in inbound["Actions"] if a["Type"] == "InvokeLambdaFunction"]
+    associated = connect.list_lambda_functions(InstanceId=instance_id)["LambdaFunctions"]
+    assert associated == [invoke["Parameters"]["LambdaFunctionARN"]]
+    assert associated[0].endswith(":function:cc-local-queue-experience")
+
+
+def test_connect_agents_sign_in_through_saml_into_their_profiles_and_groups(deployment: LocalDeployment) -> None:
+    connect, instance_id = _instance(deployment)
+    users = _by_name(connect.list_users(InstanceId=instance_id)["UserSummaryList"], "Username")
+    assert set(users) == {"ana.agent@example.com", "bo.billing@example.com"}
+    bo = connect.describe_user(InstanceId=instance_id, UserId=users["bo.billing@example.com"]["Id"])["User"]
+    assert bo["IdentityInfo"] == {"FirstName": "Bo", "LastName": "Billing"}
+    profiles = _by_name(connect.list_routing_profiles(InstanceId=instance_id)["RoutingProfileSummaryList"])
+    assert bo["RoutingProfileId"] == profiles["billing-specialists"]["Id"]
+    security = _by_name(connect.list_security_profiles(InstanceId=instance_id)["SecurityProfileSummaryList"])
+    assert sorted(bo["SecurityProfileIds"]) == sorted([security["agent"]["Id"], security["supervisor"]["Id"]])
+    group = connect.describe_user_hierarchy_group(InstanceId=instance_id, HierarchyGroupId=bo["HierarchyGroupId"])
+    path = group["HierarchyGroup"]["HierarchyPath"]
+    assert (path["LevelOne"]["Name"], path["LevelTwo"]["Name"]) == ("headquarters", "billing-team")
+    structure = connect.describe_user_hierarchy_structure(InstanceId=instance_id)["HierarchyStructure"]
+    assert (structure["LevelOne"]["Name"], structure["LevelTwo"]["Name"]) == ("Site", "Team")
+    assert bo["PhoneConfig"]["AfterContactWorkTimeLimit"] == 60
+    state = deployment.client("s3").get_object(Bucket=deployment.config.state_bucket, Key="local/connect-local.tfstate")
+    users = [r for r in json.loads(state["Body"].read())["resources"] if r["type"] == "aws_connect_user"]
+    assert len(users) == 2 and all(i["attributes"]["password"] is None for r in users for i in r["instances"])
+
+
+def test_connect_refuses_an_invalid_flow_naming_the_problem(deployment: LocalDeployment) -> None:
+    from botocore.exceptions import ClientError
+
+    connect, instance_id = _instance(deployment)
+    content = {
+        "Version": "2019-10-30",
+        "StartAction": "hello",
+        "Actions": [
+            {
+                "Identifier": "hello",
+                "Type": "MessageParticipant",
+                "Parameters": {"Text": "Hi"},
+                "Transitions": {
+                    "NextAction": "gone",
+                    "Errors": [{"NextAction": "gone", "ErrorType": "NoMatchingError"}],
+                },
+            }
+        ],
+    }
+    with pytest.raises(ClientError) as refused:
+        connect.create_contact_flow(
+            InstanceId=instance_id, Name="broken", Type="CONTACT_FLOW", Content=json.dumps(content)
+        )
+    error = refused.value.response["Error"]
+    assert error["Code"] == "InvalidContactFlowException"
+    assert "'gone', which is not an action of this flow" in error["Message"]
+    assert refused.value.response["problems"]
+    flows = connect.list_contact_flows(InstanceId=instance_id)["ContactFlowSummaryList"]
+    assert "broken" not in {flow["Name"] for flow in flows}
+
+    printed = deployment.check("invalid-flow")  # terraform apply of a flow invoking an unassociated function
+    assert "InvalidContactFlowException" in printed and "hint: Amazon Connect refused a flow's content" in printed
+    assert deployment.emulator.log_path is not None
+    log = deployment.emulator.log_path.read_text()  # the provider drops Connect's problems; the emulator says them
+    assert "function:cc-local-voicemail is not associated with this instance" in log
+
+
 def test_packages_built_in_another_clone_plan_no_lambda_changes(deployment: LocalDeployment) -> None:
     """Another clone (another path, fresh build folder, own synth) against the state applied here."""
     code, text = deployment.check("other-clone")
@@ -243,9 +417,9 @@ def test_drift_detection_reports_exactly_the_out_of_band_changes(
         if group["GroupName"] == "cc-local-postgres"
     )
     ec2.authorize_security_group_ingress(
-        GroupId=database_sg, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
-                                             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
-    )  # fmt: skip
+        GroupId=database_sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
     s3.put_bucket_versioning(Bucket="cc-local-exports-123456789012", VersioningConfiguration={"Status": "Suspended"})
     deployment.client("dynamodb").update_continuous_backups(
         TableName="cc-local-queue-experience", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}
@@ -258,17 +432,67 @@ def test_drift_detection_reports_exactly_the_out_of_band_changes(
     )
     sqs = deployment.client("sqs")
     sqs.tag_queue(QueueUrl=sqs.get_queue_url(QueueName="cc-local-post-call-dlq")["QueueUrl"], Tags={"owner": "someone"})
+    _edit_connect_in_the_console(deployment)
 
     assert drift.main(arguments) == drift.EXIT_DRIFT
     found = json.loads((reports / "drift-local.json").read_text())["drifted"]
     by_type = {resource["type"]: resource for resource in found}
     assert sorted(by_type) == sorted(
-        ["aws_security_group", "aws_s3_bucket_versioning", "aws_dynamodb_table", "aws_lambda_function", "aws_sqs_queue"]
+        [
+            "aws_security_group",
+            "aws_s3_bucket_versioning",
+            "aws_dynamodb_table",
+            "aws_lambda_function",
+            "aws_sqs_queue",
+            "aws_connect_contact_flow",
+            "aws_connect_queue",
+            "aws_connect_routing_profile",
+        ]
     ), found
-    assert len(found) == 5
+    assert len(found) == 8
+    changes = {
+        kind: {a["path"]: (a["before"], a["after"]) for a in resource["attributes"]}
+        for kind, resource in by_type.items()
+    }
+    assert changes["aws_connect_contact_flow"] == {  # compared as JSON: the re-indented document is no change
+        "content.Actions[callback-confirmed].Parameters.Text": (
+            deployment.config.connect.prompts.callback_confirmation,
+            "Thanks! We will call you back.",
+        )
+    }
+    assert changes["aws_connect_queue"] == {"description": ("support queue (local)", "Edited in the console")}
+    assert changes["aws_connect_routing_profile"] == {"media_concurrencies[CHAT].concurrency": (2, 3)}
+    assert "customer-queue" in by_type["aws_connect_contact_flow"]["address"]
+    assert "queue-support" in by_type["aws_connect_queue"]["address"]
     paths = {kind: {attribute["path"] for attribute in resource["attributes"]} for kind, resource in by_type.items()}
     assert any(path.startswith("ingress") for path in paths["aws_security_group"])
     assert any(path.startswith("versioning_configuration") for path in paths["aws_s3_bucket_versioning"])
     assert any(path.startswith("point_in_time_recovery") for path in paths["aws_dynamodb_table"])
     assert any(path.startswith("environment") for path in paths["aws_lambda_function"])
     assert any(path.startswith("tags") for path in paths["aws_sqs_queue"])
+
+
+def _edit_connect_in_the_console(deployment: LocalDeployment) -> None:
+    """What business users do in the Connect console: a prompt reworded (the flow saved re-indented),
+    a queue's description, a routing profile's chat concurrency."""
+    connect, instance_id = _instance(deployment)
+    flows = _by_name(connect.list_contact_flows(InstanceId=instance_id)["ContactFlowSummaryList"])
+    flow_id = flows["customer-queue"]["Id"]
+    content = json.loads(
+        connect.describe_contact_flow(InstanceId=instance_id, ContactFlowId=flow_id)["ContactFlow"]["Content"]
+    )
+    [confirmed] = [a for a in content["Actions"] if a["Identifier"] == "callback-confirmed"]
+    confirmed["Parameters"]["Text"] = "Thanks! We will call you back."
+    connect.update_contact_flow_content(
+        InstanceId=instance_id, ContactFlowId=flow_id, Content=json.dumps(content, indent=4, sort_keys=False)
+    )
+    queues = _by_name(connect.list_queues(InstanceId=instance_id, QueueTypes=["STANDARD"])["QueueSummaryList"])
+    connect.update_queue_name(
+        InstanceId=instance_id, QueueId=queues["support"]["Id"], Description="Edited in the console"
+    )
+    profiles = _by_name(connect.list_routing_profiles(InstanceId=instance_id)["RoutingProfileSummaryList"])
+    connect.update_routing_profile_concurrency(
+        InstanceId=instance_id,
+        RoutingProfileId=profiles["agents"]["Id"],
+        MediaConcurrencies=[{"Channel": "VOICE", "Concurrency": 1}, {"Channel": "CHAT", "Concurrency": 3}],
+    )

@@ -108,23 +108,62 @@ class Kind:
     modified: bool = True  # DescribeX has LastModifiedTime/LastModifiedRegion
 
 
-HOURS = Kind("operating-hours", "hours of operation", "HoursOfOperation", "HoursOfOperationId",
-             "HoursOfOperationArn", "Name", "HoursOfOperationSummaryList")  # fmt: skip
+HOURS = Kind(
+    "operating-hours",
+    "hours of operation",
+    "HoursOfOperation",
+    "HoursOfOperationId",
+    "HoursOfOperationArn",
+    "Name",
+    "HoursOfOperationSummaryList",
+)
 QUEUE = Kind("queue", "queue", "Queue", "QueueId", "QueueArn", "Name", "QueueSummaryList")
-ROUTING_PROFILE = Kind("routing-profile", "routing profile", "RoutingProfile", "RoutingProfileId",
-                       "RoutingProfileArn", "Name", "RoutingProfileSummaryList")  # fmt: skip
-SECURITY_PROFILE = Kind("security-profile", "security profile", "SecurityProfile", "Id", "Arn",
-                        "SecurityProfileName", "SecurityProfileSummaryList")  # fmt: skip
+ROUTING_PROFILE = Kind(
+    "routing-profile",
+    "routing profile",
+    "RoutingProfile",
+    "RoutingProfileId",
+    "RoutingProfileArn",
+    "Name",
+    "RoutingProfileSummaryList",
+)
+SECURITY_PROFILE = Kind(
+    "security-profile",
+    "security profile",
+    "SecurityProfile",
+    "Id",
+    "Arn",
+    "SecurityProfileName",
+    "SecurityProfileSummaryList",
+)
 FLOW = Kind("contact-flow", "flow", "ContactFlow", "Id", "Arn", "Name", "ContactFlowSummaryList")
-MODULE = Kind("flow-module", "flow module", "ContactFlowModule", "Id", "Arn", "Name",
-              "ContactFlowModulesSummaryList", modified=False)  # fmt: skip
-QUICK_CONNECT = Kind("transfer-destination", "quick connect", "QuickConnect", "QuickConnectId",
-                     "QuickConnectARN", "Name", "QuickConnectSummaryList")  # fmt: skip
+MODULE = Kind(
+    "flow-module",
+    "flow module",
+    "ContactFlowModule",
+    "Id",
+    "Arn",
+    "Name",
+    "ContactFlowModulesSummaryList",
+    modified=False,
+)
+QUICK_CONNECT = Kind(
+    "transfer-destination",
+    "quick connect",
+    "QuickConnect",
+    "QuickConnectId",
+    "QuickConnectARN",
+    "Name",
+    "QuickConnectSummaryList",
+)
 USER = Kind("agent", "user", "User", "Id", "Arn", "Username", "UserSummaryList")
-HIERARCHY_GROUP = Kind("agent-group", "user hierarchy group", "HierarchyGroup", "Id", "Arn", "Name",
-                       "UserHierarchyGroupSummaryList")  # fmt: skip
-KINDS = {kind.segment: kind for kind in (HOURS, QUEUE, ROUTING_PROFILE, SECURITY_PROFILE, FLOW, MODULE,
-                                         QUICK_CONNECT, USER, HIERARCHY_GROUP)}  # fmt: skip
+HIERARCHY_GROUP = Kind(
+    "agent-group", "user hierarchy group", "HierarchyGroup", "Id", "Arn", "Name", "UserHierarchyGroupSummaryList"
+)
+KINDS = {
+    kind.segment: kind
+    for kind in (HOURS, QUEUE, ROUTING_PROFILE, SECURITY_PROFILE, FLOW, MODULE, QUICK_CONNECT, USER, HIERARCHY_GROUP)
+}
 
 
 @dataclass
@@ -174,7 +213,9 @@ class Instance:
     def find(self, kind: Kind, resource_id: str) -> Resource:
         found = self.resources[kind.segment].get(resource_id)
         if found is None:
-            raise ServiceError("ResourceNotFoundException", f"{kind.label} {resource_id} not found in instance {self.id}")
+            raise ServiceError(
+                "ResourceNotFoundException", f"{kind.label} {resource_id} not found in instance {self.id}"
+            )
         return found
 
     def named(self, kind: Kind, name: str) -> Resource | None:
@@ -249,8 +290,12 @@ class ConnectBackend:
         with self._lock:
             self._regions.clear()
 
-    def handle(self, operation: str, params: dict[str, Any], region: str, account: str = DEFAULT_ACCOUNT_ID) -> dict[str, Any]:
-        method: Callable[[Region, dict[str, Any]], dict[str, Any] | None] | None = getattr(self, f"op_{operation}", None)
+    def handle(
+        self, operation: str, params: dict[str, Any], region: str, account: str = DEFAULT_ACCOUNT_ID
+    ) -> dict[str, Any]:
+        method: Callable[[Region, dict[str, Any]], dict[str, Any] | None] | None = getattr(
+            self, f"op_{operation}", None
+        )
         if method is None:
             raise ServiceError("InvalidRequestException", f"the local emulator does not implement connect:{operation}")
         with self._lock:
@@ -269,7 +314,11 @@ class ConnectBackend:
         return found
 
     def op_CreateInstance(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
-        identity, alias, directory = params["IdentityManagementType"], params.get("InstanceAlias"), params.get("DirectoryId")
+        identity, alias, directory = (
+            params["IdentityManagementType"],
+            params.get("InstanceAlias"),
+            params.get("DirectoryId"),
+        )
         if identity == "EXISTING_DIRECTORY" and not directory:
             raise ServiceError("InvalidParameterException", "DirectoryId is required with EXISTING_DIRECTORY")
         if identity != "EXISTING_DIRECTORY" and not alias:
@@ -277,8 +326,15 @@ class ConnectBackend:
         if alias and any(instance.alias == alias for instance in state.instances.values()):
             raise ServiceError("DuplicateResourceException", f"an instance with alias {alias} already exists")
         instance_id = _new_id()
-        instance = Instance(instance_id, state.arn(f"instance/{instance_id}"), alias, identity, directory, _now(),
-                            dict(params.get("Tags") or {}))  # fmt: skip
+        instance = Instance(
+            instance_id,
+            state.arn(f"instance/{instance_id}"),
+            alias,
+            identity,
+            directory,
+            _now(),
+            dict(params.get("Tags") or {}),
+        )
         instance.attributes["INBOUND_CALLS"] = str(params["InboundCallsEnabled"]).lower()
         instance.attributes["OUTBOUND_CALLS"] = str(params["OutboundCallsEnabled"]).lower()
         state.instances[instance_id] = instance
@@ -288,36 +344,88 @@ class ConnectBackend:
     def _defaults(self, state: Region, instance: Instance) -> None:
         """What AWS creates in every new instance: Basic Hours, BasicQueue, Basic Routing Profile,
         the four security profiles and a default flow of each type."""
-        every_day = [{"Day": day, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 0, "Minutes": 0}}
-                     for day in ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")]  # fmt: skip
-        hours = self._add(state, instance, HOURS, "Basic Hours",
-                          {"Description": "Basic Hours", "TimeZone": "UTC", "Config": every_day})  # fmt: skip
-        queue = self._add(state, instance, QUEUE, "BasicQueue", {
-            "Description": "Basic Queue", "HoursOfOperationId": hours.id, "Status": "ENABLED", "QueueType": "STANDARD",
-            "QuickConnectIds": []})  # fmt: skip
-        self._add(state, instance, ROUTING_PROFILE, "Basic Routing Profile", {
-            "Description": "Basic routing profile", "DefaultOutboundQueueId": queue.id,
-            "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}], "QueueConfigs": [
-                {"QueueId": queue.id, "Channel": "VOICE", "Priority": 1, "Delay": 0}]})  # fmt: skip
+        every_day = [
+            {"Day": day, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 0, "Minutes": 0}}
+            for day in ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
+        ]
+        hours = self._add(
+            state,
+            instance,
+            HOURS,
+            "Basic Hours",
+            {"Description": "Basic Hours", "TimeZone": "UTC", "Config": every_day},
+        )
+        queue = self._add(
+            state,
+            instance,
+            QUEUE,
+            "BasicQueue",
+            {
+                "Description": "Basic Queue",
+                "HoursOfOperationId": hours.id,
+                "Status": "ENABLED",
+                "QueueType": "STANDARD",
+                "QuickConnectIds": [],
+            },
+        )
+        self._add(
+            state,
+            instance,
+            ROUTING_PROFILE,
+            "Basic Routing Profile",
+            {
+                "Description": "Basic routing profile",
+                "DefaultOutboundQueueId": queue.id,
+                "MediaConcurrencies": [{"Channel": "VOICE", "Concurrency": 1}],
+                "QueueConfigs": [{"QueueId": queue.id, "Channel": "VOICE", "Priority": 1, "Delay": 0}],
+            },
+        )
         for profile in ("Admin", "Agent", "CallCenterManager", "QualityAnalyst"):
             self._add(state, instance, SECURITY_PROFILE, profile, {"Permissions": []})
         for flow_type in FlowType:
             if flow_type is FlowType.MODULE:
                 continue
-            content = {"Version": "2019-10-30", "StartAction": "end", "Metadata": {},
-                       "Actions": [{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {},
-                                    "Transitions": {}}]}  # fmt: skip
+            content = {
+                "Version": "2019-10-30",
+                "StartAction": "end",
+                "Metadata": {},
+                "Actions": [
+                    {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+                ],
+            }
             text = json.dumps(content)
             name = f"Default {flow_type.value.lower().replace('_', ' ')}"
-            self._add(state, instance, FLOW, name, {"Type": flow_type.value, "State": "ACTIVE", "Status": "PUBLISHED",
-                                                    "Content": text, "FlowContentSha256": _sha256(text)})  # fmt: skip
+            self._add(
+                state,
+                instance,
+                FLOW,
+                name,
+                {
+                    "Type": flow_type.value,
+                    "State": "ACTIVE",
+                    "Status": "PUBLISHED",
+                    "Content": text,
+                    "FlowContentSha256": _sha256(text),
+                },
+            )
 
-    def _add(self, state: Region, instance: Instance, kind: Kind, name: str, body: dict[str, Any],
-             tags: Mapping[str, str] | None = None) -> Resource:  # fmt: skip
+    def _add(
+        self,
+        state: Region,
+        instance: Instance,
+        kind: Kind,
+        name: str,
+        body: dict[str, Any],
+        tags: Mapping[str, str] | None = None,
+    ) -> Resource:
         if instance.named(kind, name) is not None:
-            raise ServiceError("DuplicateResourceException", f"a {kind.label} named {name!r} already exists in instance {instance.id}")
+            raise ServiceError(
+                "DuplicateResourceException", f"a {kind.label} named {name!r} already exists in instance {instance.id}"
+            )
         resource_id = _new_id()
-        resource = Resource(kind, resource_id, f"{instance.arn}/{kind.segment}/{resource_id}", name, body, dict(tags or {}))
+        resource = Resource(
+            kind, resource_id, f"{instance.arn}/{kind.segment}/{resource_id}", name, body, dict(tags or {})
+        )
         instance.resources[kind.segment][resource_id] = resource
         return resource
 
@@ -329,7 +437,7 @@ class ConnectBackend:
             "InstanceAlias": instance.alias,
             "CreatedTime": instance.created,
             "ServiceRole": f"arn:aws:iam::{instance.arn.split(':')[4]}:role/aws-service-role/connect.amazonaws.com/"
-                           f"AWSServiceRoleForAmazonConnect_{instance.id[:20]}",
+            f"AWSServiceRoleForAmazonConnect_{instance.id[:20]}",
             "InstanceStatus": "ACTIVE",
             "InboundCallsEnabled": instance.attributes["INBOUND_CALLS"] == "true",
             "OutboundCallsEnabled": instance.attributes["OUTBOUND_CALLS"] == "true",
@@ -373,11 +481,15 @@ class ConnectBackend:
         storage_type = config["StorageType"]
         if storage_type not in STORAGE_TYPES.get(resource_type, set()):
             allowed = " or ".join(sorted(STORAGE_TYPES.get(resource_type, set()))) or "nothing"
-            raise ServiceError("InvalidParameterException", f"{resource_type} takes {allowed} storage, not {storage_type}")
+            raise ServiceError(
+                "InvalidParameterException", f"{resource_type} takes {allowed} storage, not {storage_type}"
+            )
         wanted = STORAGE_CONFIG_FIELDS[storage_type]
         extra = [name for name in STORAGE_CONFIG_FIELDS.values() if name != wanted and config.get(name)]
         if not config.get(wanted) or extra:
-            raise ServiceError("InvalidParameterException", f"StorageType {storage_type} needs {wanted} and no other config")
+            raise ServiceError(
+                "InvalidParameterException", f"StorageType {storage_type} needs {wanted} and no other config"
+            )
         settings = config[wanted]
         account, region = state.account, state.name
         if storage_type == "S3" and not peers.bucket_exists(settings["BucketName"], account):
@@ -395,16 +507,22 @@ class ConnectBackend:
         instance = self._instance(state, params)
         resource_type = params["ResourceType"]
         if any(kind == resource_type for kind, _ in instance.storage.values()):
-            raise ServiceError("ResourceConflictException", f"instance {instance.id} already has {resource_type} storage")
+            raise ServiceError(
+                "ResourceConflictException", f"instance {instance.id} already has {resource_type} storage"
+            )
         association = hashlib.sha256(f"{instance.id}:{resource_type}:{_new_id()}".encode()).hexdigest()
-        instance.storage[association] = (resource_type, self._check_storage(state, resource_type, params["StorageConfig"]))
+        instance.storage[association] = (
+            resource_type,
+            self._check_storage(state, resource_type, params["StorageConfig"]),
+        )
         return {"AssociationId": association}
 
     def _association(self, instance: Instance, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         found = instance.storage.get(params["AssociationId"])
         if found is None or found[0] != params["ResourceType"]:
-            raise ServiceError("ResourceNotFoundException",
-                               f"{params['ResourceType']} storage {params['AssociationId']} not found")  # fmt: skip
+            raise ServiceError(
+                "ResourceNotFoundException", f"{params['ResourceType']} storage {params['AssociationId']} not found"
+            )
         return found
 
     def op_DescribeInstanceStorageConfig(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -415,7 +533,9 @@ class ConnectBackend:
         instance = self._instance(state, params)
         resource_type, _ = self._association(instance, params)
         instance.storage[params["AssociationId"]] = (
-            resource_type, self._check_storage(state, resource_type, params["StorageConfig"]))  # fmt: skip
+            resource_type,
+            self._check_storage(state, resource_type, params["StorageConfig"]),
+        )
 
     def op_DisassociateInstanceStorageConfig(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
@@ -424,8 +544,11 @@ class ConnectBackend:
 
     def op_ListInstanceStorageConfigs(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
-        items = [{"AssociationId": association, **config} for association, (kind, config) in instance.storage.items()
-                 if kind == params["ResourceType"]]  # fmt: skip
+        items = [
+            {"AssociationId": association, **config}
+            for association, (kind, config) in instance.storage.items()
+            if kind == params["ResourceType"]
+        ]
         page, token = _page(items, params, 10)
         return {"StorageConfigs": page, "NextToken": token}
 
@@ -438,7 +561,9 @@ class ConnectBackend:
         if not peers.function_exists(arn, state.account, state.name):
             raise ServiceError("InvalidParameterException", f"the Lambda function {arn} does not exist")
         if len(instance.functions) >= MAX_LAMBDA_FUNCTIONS:
-            raise ServiceError("ServiceQuotaExceededException", f"an instance takes at most {MAX_LAMBDA_FUNCTIONS} functions")
+            raise ServiceError(
+                "ServiceQuotaExceededException", f"an instance takes at most {MAX_LAMBDA_FUNCTIONS} functions"
+            )
         instance.functions.append(arn)
 
     def op_DisassociateLambdaFunction(self, state: Region, params: dict[str, Any]) -> None:
@@ -457,19 +582,34 @@ class ConnectBackend:
         resource = self._instance(state, params).find(kind, params[id_param])
         return {kind.describe_key: resource.describe(state.name)}
 
-    def _list(self, state: Region, params: Mapping[str, Any], kind: Kind,
-              extra: Callable[[Resource], dict[str, Any]] = lambda _: {},
-              keep: Callable[[Resource], bool] = lambda _: True) -> dict[str, Any]:  # fmt: skip
+    def _list(
+        self,
+        state: Region,
+        params: Mapping[str, Any],
+        kind: Kind,
+        extra: Callable[[Resource], dict[str, Any]] = lambda _: {},
+        keep: Callable[[Resource], bool] = lambda _: True,
+    ) -> dict[str, Any]:
         instance = self._instance(state, params)
-        items = [item.summary(state.name, **extra(item)) for item in instance.resources[kind.segment].values() if keep(item)]
+        items = [
+            item.summary(state.name, **extra(item)) for item in instance.resources[kind.segment].values() if keep(item)
+        ]
         page, token = _page(items, params)
         return {kind.list_key: page, "NextToken": token}
 
-    def _rename(self, instance: Instance, resource: Resource, name: str | None, description: str | None,
-                description_key: str = "Description") -> None:  # fmt: skip
+    def _rename(
+        self,
+        instance: Instance,
+        resource: Resource,
+        name: str | None,
+        description: str | None,
+        description_key: str = "Description",
+    ) -> None:
         if name is not None and name != resource.name:
             if instance.named(resource.kind, name) is not None:
-                raise ServiceError("DuplicateResourceException", f"a {resource.kind.label} named {name!r} already exists")
+                raise ServiceError(
+                    "DuplicateResourceException", f"a {resource.kind.label} named {name!r} already exists"
+                )
             resource.name = name
         if description is not None:
             resource.body[description_key] = description or None
@@ -478,8 +618,10 @@ class ConnectBackend:
     def _delete(self, instance: Instance, resource: Resource, users: Iterable[str]) -> None:
         users = list(users)
         if users:
-            raise ServiceError("ResourceInUseException",
-                               f"{resource.kind.label} {resource.name!r} is used by {', '.join(sorted(users))}")  # fmt: skip
+            raise ServiceError(
+                "ResourceInUseException",
+                f"{resource.kind.label} {resource.name!r} is used by {', '.join(sorted(users))}",
+            )
         del instance.resources[resource.kind.segment][resource.id]
 
     def _users_of(self, instance: Instance, resource_id: str) -> Iterable[str]:
@@ -494,8 +636,12 @@ class ConnectBackend:
         body = item.body
         if item.kind is QUEUE:
             caller = body.get("OutboundCallerConfig") or {}
-            return [body.get("HoursOfOperationId"), body.get("QuickConnectIds"), caller.get("OutboundFlowId"),
-                    caller.get("OutboundCallerIdNumberId")]  # fmt: skip
+            return [
+                body.get("HoursOfOperationId"),
+                body.get("QuickConnectIds"),
+                caller.get("OutboundFlowId"),
+                caller.get("OutboundCallerIdNumberId"),
+            ]
         if item.kind is ROUTING_PROFILE:
             return [body.get("DefaultOutboundQueueId"), [c["QueueId"] for c in body.get("QueueConfigs", [])]]
         if item.kind is USER:
@@ -522,9 +668,14 @@ class ConnectBackend:
     def op_CreateHoursOfOperation(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
         self._check_hours(params["Config"])
-        hours = self._add(state, instance, HOURS, params["Name"], {
-            "Description": params.get("Description"), "TimeZone": params["TimeZone"], "Config": params["Config"]},
-            self._tags(params))  # fmt: skip
+        hours = self._add(
+            state,
+            instance,
+            HOURS,
+            params["Name"],
+            {"Description": params.get("Description"), "TimeZone": params["TimeZone"], "Config": params["Config"]},
+            self._tags(params),
+        )
         return {"HoursOfOperationId": hours.id, "HoursOfOperationArn": hours.arn}
 
     def op_DescribeHoursOfOperation(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -550,19 +701,25 @@ class ConnectBackend:
 
     # -- queues ---------------------------------------------------------------------------------
 
-    def _outbound_caller(self, state: Region, instance: Instance, config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    def _outbound_caller(
+        self, state: Region, instance: Instance, config: Mapping[str, Any] | None
+    ) -> dict[str, Any] | None:
         if not config:
             return None
         config = _without_empty(config)
         number = config.get("OutboundCallerIdNumberId")
         if number and (number not in state.numbers or state.numbers[number].instance_id != instance.id):
-            raise ServiceError("ResourceNotFoundException", f"phone number {number} is not claimed for instance {instance.id}")
+            raise ServiceError(
+                "ResourceNotFoundException", f"phone number {number} is not claimed for instance {instance.id}"
+            )
         flow_id = config.get("OutboundFlowId")
         if flow_id:
             flow = instance.find(FLOW, flow_id)
             if flow.body["Type"] != "OUTBOUND_WHISPER":
-                raise ServiceError("InvalidParameterException", f"OutboundFlowId {flow_id} is a {flow.body['Type']} flow, "
-                                   "not an OUTBOUND_WHISPER flow")  # fmt: skip
+                raise ServiceError(
+                    "InvalidParameterException",
+                    f"OutboundFlowId {flow_id} is a {flow.body['Type']} flow, not an OUTBOUND_WHISPER flow",
+                )
         return config or None
 
     def op_CreateQueue(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -571,11 +728,22 @@ class ConnectBackend:
         quick_connects = list(dict.fromkeys(params.get("QuickConnectIds") or []))
         for quick_connect in quick_connects:
             instance.find(QUICK_CONNECT, quick_connect)
-        queue = self._add(state, instance, QUEUE, params["Name"], {
-            "Description": params.get("Description"), "HoursOfOperationId": params["HoursOfOperationId"],
-            "MaxContacts": params.get("MaxContacts"),
-            "OutboundCallerConfig": self._outbound_caller(state, instance, params.get("OutboundCallerConfig")),
-            "Status": "ENABLED", "QueueType": "STANDARD", "QuickConnectIds": quick_connects}, self._tags(params))  # fmt: skip
+        queue = self._add(
+            state,
+            instance,
+            QUEUE,
+            params["Name"],
+            {
+                "Description": params.get("Description"),
+                "HoursOfOperationId": params["HoursOfOperationId"],
+                "MaxContacts": params.get("MaxContacts"),
+                "OutboundCallerConfig": self._outbound_caller(state, instance, params.get("OutboundCallerConfig")),
+                "Status": "ENABLED",
+                "QueueType": "STANDARD",
+                "QuickConnectIds": quick_connects,
+            },
+            self._tags(params),
+        )
         return {"QueueId": queue.id, "QueueArn": queue.arn}
 
     def op_DescribeQueue(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -586,8 +754,13 @@ class ConnectBackend:
 
     def op_ListQueues(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         types = params.get("QueueTypes") or ["STANDARD", "AGENT"]
-        return self._list(state, params, QUEUE, lambda queue: {"QueueType": queue.body["QueueType"]},
-                          lambda queue: queue.body["QueueType"] in types)  # fmt: skip
+        return self._list(
+            state,
+            params,
+            QUEUE,
+            lambda queue: {"QueueType": queue.body["QueueType"]},
+            lambda queue: queue.body["QueueType"] in types,
+        )
 
     def _queue(self, state: Region, params: Mapping[str, Any]) -> tuple[Instance, Resource]:
         instance = self._instance(state, params)
@@ -631,10 +804,16 @@ class ConnectBackend:
     def op_ListQueueQuickConnects(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
         queue = instance.find(QUEUE, params["QueueId"])
-        items = [self._quick_connect_summary(state, instance.find(QUICK_CONNECT, q)) for q in queue.body["QuickConnectIds"]]
+        items = [
+            self._quick_connect_summary(state, instance.find(QUICK_CONNECT, q)) for q in queue.body["QuickConnectIds"]
+        ]
         page, token = _page(items, params)
-        return {"QuickConnectSummaryList": page, "NextToken": token,
-                "LastModifiedTime": queue.modified, "LastModifiedRegion": state.name}  # fmt: skip
+        return {
+            "QuickConnectSummaryList": page,
+            "NextToken": token,
+            "LastModifiedTime": queue.modified,
+            "LastModifiedRegion": state.name,
+        }
 
     def op_DeleteQueue(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
@@ -654,15 +833,23 @@ class ConnectBackend:
             high = MAX_CONCURRENCY.get(channel, 10)
             if not low <= concurrency <= high:
                 span = f"exactly {high}" if low == high else f"{low} to {high}"
-                raise ServiceError("InvalidParameterException", f"{channel} concurrency must be {span}, not {concurrency}")
+                raise ServiceError(
+                    "InvalidParameterException", f"{channel} concurrency must be {span}, not {concurrency}"
+                )
 
     def _queue_configs(self, instance: Instance, configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         flat = []
         for config in configs:
             reference = config["QueueReference"]
             instance.find(QUEUE, reference["QueueId"])
-            flat.append({"QueueId": reference["QueueId"], "Channel": reference["Channel"],
-                         "Priority": config["Priority"], "Delay": config["Delay"]})  # fmt: skip
+            flat.append(
+                {
+                    "QueueId": reference["QueueId"],
+                    "Channel": reference["Channel"],
+                    "Priority": config["Priority"],
+                    "Delay": config["Delay"],
+                }
+            )
         pairs = [(c["QueueId"], c["Channel"]) for c in flat]
         if len(set(pairs)) != len(pairs):
             raise ServiceError("InvalidParameterException", "QueueConfigs names a queue and channel more than once")
@@ -672,10 +859,19 @@ class ConnectBackend:
         instance = self._instance(state, params)
         instance.find(QUEUE, params["DefaultOutboundQueueId"])
         self._check_concurrency(params["MediaConcurrencies"])
-        profile = self._add(state, instance, ROUTING_PROFILE, params["Name"], {
-            "Description": params["Description"], "DefaultOutboundQueueId": params["DefaultOutboundQueueId"],
-            "MediaConcurrencies": params["MediaConcurrencies"],
-            "QueueConfigs": self._queue_configs(instance, params.get("QueueConfigs") or [])}, self._tags(params))  # fmt: skip
+        profile = self._add(
+            state,
+            instance,
+            ROUTING_PROFILE,
+            params["Name"],
+            {
+                "Description": params["Description"],
+                "DefaultOutboundQueueId": params["DefaultOutboundQueueId"],
+                "MediaConcurrencies": params["MediaConcurrencies"],
+                "QueueConfigs": self._queue_configs(instance, params.get("QueueConfigs") or []),
+            },
+            self._tags(params),
+        )
         return {"RoutingProfileId": profile.id, "RoutingProfileArn": profile.arn}
 
     def op_DescribeRoutingProfile(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -684,9 +880,13 @@ class ConnectBackend:
         answer = profile.describe(state.name)
         configs = answer.pop("QueueConfigs")
         users = [u for u in instance.resources[USER.segment].values() if u.body["RoutingProfileId"] == profile.id]
-        answer.update(InstanceId=instance.id, NumberOfAssociatedQueues=len(configs), NumberOfAssociatedUsers=len(users),
-                      AssociatedQueueIds=sorted({c["QueueId"] for c in configs}),
-                      IsDefault=profile.name == "Basic Routing Profile")  # fmt: skip
+        answer.update(
+            InstanceId=instance.id,
+            NumberOfAssociatedQueues=len(configs),
+            NumberOfAssociatedUsers=len(users),
+            AssociatedQueueIds=sorted({c["QueueId"] for c in configs}),
+            IsDefault=profile.name == "Basic Routing Profile",
+        )
         return {"RoutingProfile": answer}
 
     def op_ListRoutingProfiles(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -718,8 +918,10 @@ class ConnectBackend:
         existing = {(c["QueueId"], c["Channel"]) for c in profile.body["QueueConfigs"]}
         for config in configs:
             if (config["QueueId"], config["Channel"]) in existing:
-                raise ServiceError("InvalidParameterException",
-                                   f"queue {config['QueueId']} is already in the profile for {config['Channel']}")  # fmt: skip
+                raise ServiceError(
+                    "InvalidParameterException",
+                    f"queue {config['QueueId']} is already in the profile for {config['Channel']}",
+                )
         profile.body["QueueConfigs"] += configs
 
     def op_UpdateRoutingProfileQueues(self, state: Region, params: dict[str, Any]) -> None:
@@ -734,7 +936,9 @@ class ConnectBackend:
     def op_DisassociateRoutingProfileQueues(self, state: Region, params: dict[str, Any]) -> None:
         _, profile = self._profile(state, params)
         removed = {(r["QueueId"], r["Channel"]) for r in params.get("QueueReferences") or []}
-        profile.body["QueueConfigs"] = [c for c in profile.body["QueueConfigs"] if (c["QueueId"], c["Channel"]) not in removed]
+        profile.body["QueueConfigs"] = [
+            c for c in profile.body["QueueConfigs"] if (c["QueueId"], c["Channel"]) not in removed
+        ]
 
     def op_ListRoutingProfileQueues(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
@@ -744,8 +948,12 @@ class ConnectBackend:
             queue = instance.find(QUEUE, config["QueueId"])
             items.append({**config, "QueueArn": queue.arn, "QueueName": queue.name})
         page, token = _page(items, params)
-        return {"RoutingProfileQueueConfigSummaryList": page, "NextToken": token,
-                "LastModifiedTime": profile.modified, "LastModifiedRegion": state.name}  # fmt: skip
+        return {
+            "RoutingProfileQueueConfigSummaryList": page,
+            "NextToken": token,
+            "LastModifiedTime": profile.modified,
+            "LastModifiedRegion": state.name,
+        }
 
     def op_DeleteRoutingProfile(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
@@ -756,9 +964,18 @@ class ConnectBackend:
 
     def op_CreateSecurityProfile(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
-        profile = self._add(state, instance, SECURITY_PROFILE, params["SecurityProfileName"], {
-            "Description": params.get("Description"), "Permissions": sorted(set(params.get("Permissions") or [])),
-            "OrganizationResourceId": instance.id}, self._tags(params))  # fmt: skip
+        profile = self._add(
+            state,
+            instance,
+            SECURITY_PROFILE,
+            params["SecurityProfileName"],
+            {
+                "Description": params.get("Description"),
+                "Permissions": sorted(set(params.get("Permissions") or [])),
+                "OrganizationResourceId": instance.id,
+            },
+            self._tags(params),
+        )
         return {"SecurityProfileId": profile.id, "SecurityProfileArn": profile.arn}
 
     def op_DescribeSecurityProfile(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -772,8 +989,12 @@ class ConnectBackend:
     def op_ListSecurityProfilePermissions(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         profile = self._instance(state, params).find(SECURITY_PROFILE, params["SecurityProfileId"])
         page, token = _page(profile.body["Permissions"], params)
-        return {"Permissions": page, "NextToken": token, "LastModifiedTime": profile.modified,
-                "LastModifiedRegion": state.name}  # fmt: skip
+        return {
+            "Permissions": page,
+            "NextToken": token,
+            "LastModifiedTime": profile.modified,
+            "LastModifiedRegion": state.name,
+        }
 
     def op_UpdateSecurityProfile(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
@@ -804,31 +1025,58 @@ class ConnectBackend:
     def _check_content(self, instance: Instance, content: str, flow_type: FlowType, name: str) -> None:
         found = problems(content, flow_type, name, self._view(instance))
         if found:
-            raise ServiceError("InvalidContactFlowException", "; ".join(found),
-                               problems=[{"message": problem} for problem in found])  # fmt: skip
+            raise ServiceError(
+                "InvalidContactFlowException", "; ".join(found), problems=[{"message": problem} for problem in found]
+            )
 
     def op_CreateContactFlow(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
         status = params.get("Status") or "PUBLISHED"
         if status == "PUBLISHED":
             self._check_content(instance, params["Content"], FlowType(params["Type"]), params["Name"])
-        flow = self._add(state, instance, FLOW, params["Name"], {
-            "Type": params["Type"], "State": "ACTIVE", "Status": status, "Description": params.get("Description"),
-            "Content": params["Content"], "FlowContentSha256": _sha256(params["Content"])}, self._tags(params))  # fmt: skip
-        return {"ContactFlowId": flow.id, "ContactFlowArn": flow.arn, "FlowContentSha256": flow.body["FlowContentSha256"]}
+        flow = self._add(
+            state,
+            instance,
+            FLOW,
+            params["Name"],
+            {
+                "Type": params["Type"],
+                "State": "ACTIVE",
+                "Status": status,
+                "Description": params.get("Description"),
+                "Content": params["Content"],
+                "FlowContentSha256": _sha256(params["Content"]),
+            },
+            self._tags(params),
+        )
+        return {
+            "ContactFlowId": flow.id,
+            "ContactFlowArn": flow.arn,
+            "FlowContentSha256": flow.body["FlowContentSha256"],
+        }
 
     def op_DescribeContactFlow(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         return self._describe(state, params, FLOW, "ContactFlowId")
 
     def op_ListContactFlows(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         types = params.get("ContactFlowTypes") or [t.value for t in FlowType]
-        return self._list(state, params, FLOW, lambda flow: {
-            "ContactFlowType": flow.body["Type"], "ContactFlowState": flow.body["State"],
-            "ContactFlowStatus": flow.body["Status"]}, lambda flow: flow.body["Type"] in types)  # fmt: skip
+        return self._list(
+            state,
+            params,
+            FLOW,
+            lambda flow: {
+                "ContactFlowType": flow.body["Type"],
+                "ContactFlowState": flow.body["State"],
+                "ContactFlowStatus": flow.body["Status"],
+            },
+            lambda flow: flow.body["Type"] in types,
+        )
 
     def op_UpdateContactFlowName(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
-        self._rename(instance, instance.find(FLOW, params["ContactFlowId"]), params.get("Name"), params.get("Description"))
+        self._rename(
+            instance, instance.find(FLOW, params["ContactFlowId"]), params.get("Name"), params.get("Description")
+        )
 
     def op_UpdateContactFlowMetadata(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
@@ -854,9 +1102,20 @@ class ConnectBackend:
     def op_CreateContactFlowModule(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
         self._check_content(instance, params["Content"], FlowType.MODULE, params["Name"])
-        module = self._add(state, instance, MODULE, params["Name"], {
-            "Description": params.get("Description"), "Content": params["Content"], "State": "ACTIVE",
-            "Status": "PUBLISHED", "FlowModuleContentSha256": _sha256(params["Content"])}, self._tags(params))  # fmt: skip
+        module = self._add(
+            state,
+            instance,
+            MODULE,
+            params["Name"],
+            {
+                "Description": params.get("Description"),
+                "Content": params["Content"],
+                "State": "ACTIVE",
+                "Status": "PUBLISHED",
+                "FlowModuleContentSha256": _sha256(params["Content"]),
+            },
+            self._tags(params),
+        )
         return {"Id": module.id, "Arn": module.arn}
 
     def op_DescribeContactFlowModule(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -864,8 +1123,13 @@ class ConnectBackend:
 
     def op_ListContactFlowModules(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         wanted = params.get("ContactFlowModuleState")
-        return self._list(state, params, MODULE, lambda module: {"State": module.body["State"]},
-                          lambda module: wanted in (None, module.body["State"]))  # fmt: skip
+        return self._list(
+            state,
+            params,
+            MODULE,
+            lambda module: {"State": module.body["State"]},
+            lambda module: wanted in (None, module.body["State"]),
+        )
 
     def op_UpdateContactFlowModuleMetadata(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
@@ -883,8 +1147,11 @@ class ConnectBackend:
     def op_DeleteContactFlowModule(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
         module = instance.find(MODULE, params["ContactFlowModuleId"])
-        invokers = [f"flow {flow.name!r}" for flow in instance.resources[FLOW.segment].values()
-                    if module.id in flow.body.get("Content", "")]  # fmt: skip
+        invokers = [
+            f"flow {flow.name!r}"
+            for flow in instance.resources[FLOW.segment].values()
+            if module.id in flow.body.get("Content", "")
+        ]
         self._delete(instance, module, invokers)
 
     # -- quick connects -------------------------------------------------------------------------
@@ -903,19 +1170,30 @@ class ConnectBackend:
             instance.find(target[0], settings[target[1]])
             flow = instance.find(FLOW, settings["ContactFlowId"])
             if flow.body["Type"] != flow_type:
-                raise ServiceError("InvalidParameterException",
-                                   f"ContactFlowId {flow.id} is a {flow.body['Type']} flow, not a {flow_type} flow")  # fmt: skip
+                raise ServiceError(
+                    "InvalidParameterException",
+                    f"ContactFlowId {flow.id} is a {flow.body['Type']} flow, not a {flow_type} flow",
+                )
         return {"QuickConnectType": kind, member: settings}
 
     def _quick_connect_summary(self, state: Region, quick_connect: Resource) -> dict[str, Any]:
-        return quick_connect.summary(state.name, QuickConnectType=quick_connect.body["QuickConnectConfig"]["QuickConnectType"])
+        return quick_connect.summary(
+            state.name, QuickConnectType=quick_connect.body["QuickConnectConfig"]["QuickConnectType"]
+        )
 
     def op_CreateQuickConnect(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
-        quick_connect = self._add(state, instance, QUICK_CONNECT, params["Name"], {
-            "Description": params.get("Description"),
-            "QuickConnectConfig": self._check_quick_connect(instance, params["QuickConnectConfig"])},
-            self._tags(params))  # fmt: skip
+        quick_connect = self._add(
+            state,
+            instance,
+            QUICK_CONNECT,
+            params["Name"],
+            {
+                "Description": params.get("Description"),
+                "QuickConnectConfig": self._check_quick_connect(instance, params["QuickConnectConfig"]),
+            },
+            self._tags(params),
+        )
         return {"QuickConnectId": quick_connect.id, "QuickConnectARN": quick_connect.arn}
 
     def op_DescribeQuickConnect(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -924,8 +1202,11 @@ class ConnectBackend:
     def op_ListQuickConnects(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         types = params.get("QuickConnectTypes") or ["USER", "QUEUE", "PHONE_NUMBER"]
         instance = self._instance(state, params)
-        items = [self._quick_connect_summary(state, item) for item in instance.resources[QUICK_CONNECT.segment].values()
-                 if item.body["QuickConnectConfig"]["QuickConnectType"] in types]  # fmt: skip
+        items = [
+            self._quick_connect_summary(state, item)
+            for item in instance.resources[QUICK_CONNECT.segment].values()
+            if item.body["QuickConnectConfig"]["QuickConnectType"] in types
+        ]
         page, token = _page(items, params)
         return {"QuickConnectSummaryList": page, "NextToken": token}
 
@@ -953,13 +1234,17 @@ class ConnectBackend:
         names = [structure.get(level, {}).get("Name") for level in HIERARCHY_LEVELS]
         depth = len([name for name in names if name])
         if names[:depth] != [name for name in names if name]:
-            raise ServiceError("InvalidParameterException", "hierarchy levels must be filled from LevelOne down, with no gap")
+            raise ServiceError(
+                "InvalidParameterException", "hierarchy levels must be filled from LevelOne down, with no gap"
+            )
         groups = instance.resources[HIERARCHY_GROUP.segment].values()
         deepest = max((int(group.body["LevelId"]) for group in groups), default=0)
         if deepest > depth:
-            raise ServiceError("ResourceInUseException", f"groups exist at level {deepest}; remove them before the level")
+            raise ServiceError(
+                "ResourceInUseException", f"groups exist at level {deepest}; remove them before the level"
+            )
         levels: dict[str, dict[str, str]] = {}
-        for number, (level, name) in enumerate(zip(HIERARCHY_LEVELS, names[:depth], strict=True), 1):
+        for number, (level, name) in enumerate(zip(HIERARCHY_LEVELS[:depth], names[:depth], strict=True), 1):
             levels[level] = {"Id": str(number), "Arn": f"{instance.arn}/agent-group-level/{number}", "Name": name}
         instance.hierarchy = levels
 
@@ -971,18 +1256,29 @@ class ConnectBackend:
         chain = [group]
         while chain[-1].body.get("ParentGroupId"):
             chain.append(instance.find(HIERARCHY_GROUP, chain[-1].body["ParentGroupId"]))
-        return {level: {"Id": g.id, "Arn": g.arn, "Name": g.name} for level, g in zip(HIERARCHY_LEVELS, reversed(chain))}
+        return {
+            level: {"Id": g.id, "Arn": g.arn, "Name": g.name}
+            for level, g in zip(HIERARCHY_LEVELS, reversed(chain), strict=False)
+        }
 
     def op_CreateUserHierarchyGroup(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
         parent_id = params.get("ParentGroupId")
         level = int(instance.find(HIERARCHY_GROUP, parent_id).body["LevelId"]) + 1 if parent_id else 1
         if level > len(instance.hierarchy):
-            raise ServiceError("InvalidParameterException",
-                               f"the instance's hierarchy has {len(instance.hierarchy)} levels; a group at level {level} "
-                               "needs UpdateUserHierarchyStructure first")  # fmt: skip
-        group = self._add(state, instance, HIERARCHY_GROUP, params["Name"],
-                          {"LevelId": str(level), "ParentGroupId": parent_id}, self._tags(params))  # fmt: skip
+            raise ServiceError(
+                "InvalidParameterException",
+                f"the instance's hierarchy has {len(instance.hierarchy)} levels; a group at level {level} "
+                "needs UpdateUserHierarchyStructure first",
+            )
+        group = self._add(
+            state,
+            instance,
+            HIERARCHY_GROUP,
+            params["Name"],
+            {"LevelId": str(level), "ParentGroupId": parent_id},
+            self._tags(params),
+        )
         return {"HierarchyGroupId": group.id, "HierarchyGroupArn": group.arn}
 
     def op_DescribeUserHierarchyGroup(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -1012,14 +1308,18 @@ class ConnectBackend:
         never with SAML; first and last names for CONNECT_MANAGED and SAML."""
         identity, password = instance.identity, params.get("Password")
         if identity == "CONNECT_MANAGED" and not password:
-            raise ServiceError("InvalidParameterException", "Password is required when Amazon Connect manages identities")
+            raise ServiceError(
+                "InvalidParameterException", "Password is required when Amazon Connect manages identities"
+            )
         if identity != "CONNECT_MANAGED" and password:
             raise ServiceError("InvalidParameterException", f"Password must not be given with {identity} identities")
         if identity == "SAML" and params.get("DirectoryUserId"):
             raise ServiceError("InvalidParameterException", "DirectoryUserId must not be given with SAML identities")
         info = params.get("IdentityInfo") or {}
         if identity in ("CONNECT_MANAGED", "SAML") and not (info.get("FirstName") and info.get("LastName")):
-            raise ServiceError("InvalidParameterException", f"IdentityInfo.FirstName and LastName are required with {identity}")
+            raise ServiceError(
+                "InvalidParameterException", f"IdentityInfo.FirstName and LastName are required with {identity}"
+            )
 
     def _check_user_links(self, instance: Instance, params: Mapping[str, Any]) -> None:
         if params.get("RoutingProfileId"):
@@ -1042,13 +1342,21 @@ class ConnectBackend:
         instance = self._instance(state, params)
         self._check_identity(instance, params)
         self._check_user_links(instance, params)
-        user = self._add(state, instance, USER, params["Username"], {
-            "IdentityInfo": _without_empty(params.get("IdentityInfo") or {}) or None,
-            "PhoneConfig": self._phone_config(params.get("PhoneConfig")),
-            "DirectoryUserId": params.get("DirectoryUserId") or _new_id(),
-            "SecurityProfileIds": sorted(set(params["SecurityProfileIds"])),
-            "RoutingProfileId": params["RoutingProfileId"], "HierarchyGroupId": params.get("HierarchyGroupId")},
-            self._tags(params))  # fmt: skip
+        user = self._add(
+            state,
+            instance,
+            USER,
+            params["Username"],
+            {
+                "IdentityInfo": _without_empty(params.get("IdentityInfo") or {}) or None,
+                "PhoneConfig": self._phone_config(params.get("PhoneConfig")),
+                "DirectoryUserId": params.get("DirectoryUserId") or _new_id(),
+                "SecurityProfileIds": sorted(set(params["SecurityProfileIds"])),
+                "RoutingProfileId": params["RoutingProfileId"],
+                "HierarchyGroupId": params.get("HierarchyGroupId"),
+            },
+            self._tags(params),
+        )
         return {"UserId": user.id, "UserArn": user.arn}
 
     def op_DescribeUser(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
@@ -1070,8 +1378,12 @@ class ConnectBackend:
 
     def op_UpdateUserIdentityInfo(self, state: Region, params: dict[str, Any]) -> None:
         instance, user = self._user(state, params)
-        self._check_identity(instance, {"IdentityInfo": params["IdentityInfo"], "Password": "unchanged"}
-                             if instance.identity == "CONNECT_MANAGED" else {"IdentityInfo": params["IdentityInfo"]})  # fmt: skip
+        self._check_identity(
+            instance,
+            {"IdentityInfo": params["IdentityInfo"], "Password": "unchanged"}
+            if instance.identity == "CONNECT_MANAGED"
+            else {"IdentityInfo": params["IdentityInfo"]},
+        )
         user.body["IdentityInfo"] = _without_empty(params["IdentityInfo"]) or None
 
     def op_UpdateUserPhoneConfig(self, state: Region, params: dict[str, Any]) -> None:
@@ -1101,26 +1413,49 @@ class ConnectBackend:
 
     def op_SearchAvailablePhoneNumbers(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         self._target(state, params)
-        country, kind, prefix = params["PhoneNumberCountryCode"], params["PhoneNumberType"], params.get("PhoneNumberPrefix")
+        country, kind, prefix = (
+            params["PhoneNumberCountryCode"],
+            params["PhoneNumberType"],
+            params.get("PhoneNumberPrefix"),
+        )
         claimed = {number.number for number in state.numbers.values()}
         lead, low, high, width = FICTIONAL_NUMBERS.get((country, kind), ("", 0, -1, 0))
         available = [f"{lead}{n:0{width}d}" for n in range(low, high + 1)]
         available = [n for n in available if n not in claimed and (not prefix or n.startswith(prefix))]
-        page, token = _page([{"PhoneNumber": n, "PhoneNumberCountryCode": country, "PhoneNumberType": kind}
-                             for n in available], params, 10)  # fmt: skip
+        page, token = _page(
+            [{"PhoneNumber": n, "PhoneNumberCountryCode": country, "PhoneNumberType": kind} for n in available],
+            params,
+            10,
+        )
         return {"AvailableNumbersList": page, "NextToken": token}
 
     def op_ClaimPhoneNumber(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._target(state, params)
         wanted = params["PhoneNumber"]
-        source = next(((country, kind) for (country, kind), (lead, low, high, width) in FICTIONAL_NUMBERS.items()
-                       if wanted.startswith(lead) and len(wanted) == len(lead) + width
-                       and low <= int(wanted[len(lead):]) <= high), None)  # fmt: skip
+        source = next(
+            (
+                (country, kind)
+                for (country, kind), (lead, low, high, width) in FICTIONAL_NUMBERS.items()
+                if wanted.startswith(lead)
+                and len(wanted) == len(lead) + width
+                and low <= int(wanted[len(lead) :]) <= high
+            ),
+            None,
+        )
         if source is None or any(number.number == wanted for number in state.numbers.values()):
             raise ServiceError("InvalidParameterException", f"{wanted} is not available to claim")
         number_id = _new_id()
-        number = PhoneNumber(number_id, state.arn(f"phone-number/{number_id}"), wanted, source[0], source[1],
-                             params.get("PhoneNumberDescription"), instance.arn, instance.id, self._tags(params))  # fmt: skip
+        number = PhoneNumber(
+            number_id,
+            state.arn(f"phone-number/{number_id}"),
+            wanted,
+            source[0],
+            source[1],
+            params.get("PhoneNumberDescription"),
+            instance.arn,
+            instance.id,
+            self._tags(params),
+        )
         state.numbers[number_id] = number
         return {"PhoneNumberId": number.id, "PhoneNumberArn": number.arn}
 
@@ -1132,8 +1467,13 @@ class ConnectBackend:
 
     def op_DescribePhoneNumber(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         number = self._number(state, params["PhoneNumberId"])
-        return {"ClaimedPhoneNumberSummary": {**number.summary(), "Tags": dict(number.tags),
-                                              "PhoneNumberStatus": {"Status": "CLAIMED"}}}  # fmt: skip
+        return {
+            "ClaimedPhoneNumberSummary": {
+                **number.summary(),
+                "Tags": dict(number.tags),
+                "PhoneNumberStatus": {"Status": "CLAIMED"},
+            }
+        }
 
     def op_UpdatePhoneNumber(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         number = self._number(state, params["PhoneNumberId"])
@@ -1159,9 +1499,17 @@ class ConnectBackend:
 
     def op_ListPhoneNumbers(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
-        items = [{"Id": n.id, "Arn": n.arn, "PhoneNumber": n.number, "PhoneNumberType": n.type,
-                  "PhoneNumberCountryCode": n.country}
-                 for n in state.numbers.values() if self._number_wanted(n, params, instance.id)]  # fmt: skip
+        items = [
+            {
+                "Id": n.id,
+                "Arn": n.arn,
+                "PhoneNumber": n.number,
+                "PhoneNumberType": n.type,
+                "PhoneNumberCountryCode": n.country,
+            }
+            for n in state.numbers.values()
+            if self._number_wanted(n, params, instance.id)
+        ]
         page, token = _page(items, params)
         return {"PhoneNumberSummaryList": page, "NextToken": token}
 
@@ -1178,11 +1526,15 @@ class ConnectBackend:
         instance = self._instance(state, params)
         number = self._number(state, params["PhoneNumberId"])
         if number.instance_id != instance.id:
-            raise ServiceError("InvalidParameterException", f"phone number {number.number} is not claimed for this instance")
+            raise ServiceError(
+                "InvalidParameterException", f"phone number {number.number} is not claimed for this instance"
+            )
         flow = instance.find(FLOW, params["ContactFlowId"])
         if flow.body["Type"] != "CONTACT_FLOW":
-            raise ServiceError("InvalidParameterException", f"a number can only go to a CONTACT_FLOW flow; {flow.name!r} "
-                               f"is {flow.body['Type']}")  # fmt: skip
+            raise ServiceError(
+                "InvalidParameterException",
+                f"a number can only go to a CONTACT_FLOW flow; {flow.name!r} is {flow.body['Type']}",
+            )
         instance.flow_numbers[number.id] = flow.id
 
     def op_DisassociatePhoneNumberContactFlow(self, state: Region, params: dict[str, Any]) -> None:
@@ -1193,9 +1545,14 @@ class ConnectBackend:
 
     def op_ListFlowAssociations(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         instance = self._instance(state, params)
-        items = [{"ResourceId": state.numbers[number].arn, "FlowId": instance.find(FLOW, flow).arn,
-                  "ResourceType": "VOICE_PHONE_NUMBER"}
-                 for number, flow in instance.flow_numbers.items()]  # fmt: skip
+        items = [
+            {
+                "ResourceId": state.numbers[number].arn,
+                "FlowId": instance.find(FLOW, flow).arn,
+                "ResourceType": "VOICE_PHONE_NUMBER",
+            }
+            for number, flow in instance.flow_numbers.items()
+        ]
         page, token = _page(items, params)
         return {"FlowAssociationSummaryList": page, "NextToken": token}
 
@@ -1206,7 +1563,7 @@ class ConnectBackend:
             if arn == instance.arn:
                 return instance.tags
             if arn.startswith(instance.arn + "/"):
-                _, segment, resource_id = arn[len(instance.arn):].split("/", 2)
+                _, segment, resource_id = arn[len(instance.arn) :].split("/", 2)
                 if segment in KINDS:
                     return instance.find(KINDS[segment], resource_id).tags
         for number in state.numbers.values():
@@ -1231,8 +1588,17 @@ class ConnectBackend:
         """No contact ever reaches the emulator, so every queue's current metrics are zero (as an idle
         instance's are); the answer has AWS's shape, one result per queue asked for."""
         instance = self._instance(state, params)
-        queues = [instance.find(QUEUE, queue_id.rsplit("/", 1)[-1]) for queue_id in params["Filters"].get("Queues") or []]
+        queues = [
+            instance.find(QUEUE, queue_id.rsplit("/", 1)[-1]) for queue_id in params["Filters"].get("Queues") or []
+        ]
         metrics = [{"Metric": metric, "Value": 0.0} for metric in params["CurrentMetrics"]]
-        results = [{"Dimensions": {"Queue": {"Id": queue.id, "Arn": queue.arn}}, "Collections": metrics} for queue in queues]
+        results = [
+            {"Dimensions": {"Queue": {"Id": queue.id, "Arn": queue.arn}}, "Collections": metrics} for queue in queues
+        ]
         page, token = _page(results, params)
-        return {"MetricResults": page, "NextToken": token, "DataSnapshotTime": _now(), "ApproximateTotalCount": len(results)}
+        return {
+            "MetricResults": page,
+            "NextToken": token,
+            "DataSnapshotTime": _now(),
+            "ApproximateTotalCount": len(results),
+        }

@@ -79,7 +79,9 @@ class Protocol:
             if route.method != method:
                 allowed = True
                 continue
-            return route.operation, {label: unquote(value) for label, value in zip(route.labels, found.groups())}
+            return route.operation, {
+                label: unquote(value) for label, value in zip(route.labels, found.groups(), strict=True)
+            }
         if allowed:
             raise ServiceError("InvalidRequestException", f"{method} is not allowed on {path}")
         raise ServiceError("ResourceNotFoundException", f"no {self.model.service_name} operation serves {path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def test_drift_is_reported_per_attribute_without_ignored_noise() -> None:
         ("aws_iam_role.gone", "delete"),
     ]
     [change] = drifted[0].attributes
-    assert change.path == "versioning_configuration" and change.after == [{"status": "Suspended"}]
+    assert (change.path, change.before, change.after) == ("versioning_configuration[0].status", "Enabled", "Suspended")
     body = markdown("local", drifted)
     assert "2 resource(s) changed outside Terraform" in body and "Suspended" in body
 
@@ -57,3 +58,34 @@ def test_unset_and_empty_are_the_same_and_json_is_compared_by_content() -> None:
             "change": {"actions": ["update"], "before": {"tags": None, "policy": '{"a": 1}'},
                        "after": {"tags": {}, "policy": '{ "a" : 1 }'}}}]}  # fmt: skip
     assert drifted_resources("application-local", plan, []) == []
+
+
+def test_a_flow_edited_in_the_console_names_the_action_and_parameter_that_changed() -> None:
+    """Flow content is compared as JSON (key order and indentation are no drift) and the change is named
+    by the action's Identifier; set items by what names them (a channel)."""
+    before = {"Version": "2019-10-30", "Actions": [{"Identifier": "hello", "Parameters": {"Text": "Hi"}},
+                                                   {"Identifier": "bye", "Parameters": {"Text": "Bye"}}]}  # fmt: skip
+    after = {"Actions": [{"Parameters": {"Text": "Hi"}, "Identifier": "hello"},
+                         {"Identifier": "bye", "Parameters": {"Text": "See you"}}],
+             "Version": "2019-10-30"}  # fmt: skip
+    plan = {"resource_drift": [
+        {"address": "aws_connect_contact_flow.f", "type": "aws_connect_contact_flow",
+         "change": {"actions": ["update"], "before": {"content": json.dumps(before)},
+                    "after": {"content": json.dumps(after, indent=4)}}},
+        {"address": "aws_connect_routing_profile.p", "type": "aws_connect_routing_profile",
+         "change": {"actions": ["update"],
+                    "before": {"media_concurrencies": [{"channel": "CHAT", "concurrency": 2},
+                                                       {"channel": "VOICE", "concurrency": 1}]},
+                    "after": {"media_concurrencies": [{"channel": "CHAT", "concurrency": 3},
+                                                      {"channel": "VOICE", "concurrency": 1}]}}},
+    ]}  # fmt: skip
+    flow, profile = drifted_resources("connect-local", plan, [])
+    assert [(a.path, a.before, a.after) for a in flow.attributes] == [
+        ("content.Actions[bye].Parameters.Text", "Bye", "See you")]  # fmt: skip
+    assert [(a.path, a.before, a.after) for a in profile.attributes] == [
+        ("media_concurrencies[CHAT].concurrency", 2, 3)
+    ]
+    reindented = {"resource_drift": [{"address": "aws_connect_contact_flow.f", "type": "aws_connect_contact_flow",
+                  "change": {"actions": ["update"], "before": {"content": json.dumps(before)},
+                             "after": {"content": json.dumps(before, indent=2, sort_keys=True)}}}]}  # fmt: skip
+    assert drifted_resources("connect-local", reindented, []) == []

@@ -50,3 +50,13 @@ def test_every_terraform_process_gets_the_project_config(monkeypatch: pytest.Mon
     assert env["TF_CLI_CONFIG_FILE"] == str(CLI_CONFIG)
     assert CLI_CONFIG.is_file()
     assert env["CHECKPOINT_DISABLE"] == "1"
+
+
+def test_a_refused_flow_comes_with_the_hint_the_provider_leaves_out() -> None:
+    from tools.terraform import TerraformResult
+
+    refused = TerraformResult(
+        ("apply",), 1, "", "Error: creating Connect Contact Flow (f): ... InvalidContactFlowException: "
+    )
+    assert "hint: Amazon Connect refused a flow's content" in refused.describe()
+    assert "hint:" not in TerraformResult(("apply",), 1, "", "Error: AccessDenied").describe()
