@@ -271,6 +271,13 @@ def _page(items: list[Any], params: Mapping[str, Any], default_size: int = 100) 
     return items[start:end], following
 
 
+def _sub_page(key: str, items: list[Any], params: Mapping[str, Any], owner: Resource, state: Region) -> dict[str, Any]:
+    """A page of what belongs to ``owner`` (a queue's quick connects, a profile's queues or permissions),
+    with when the owner last changed, as those List answers carry."""
+    page, token = _page(items, params)
+    return {key: page, "NextToken": token, "LastModifiedTime": owner.modified, "LastModifiedRegion": state.name}
+
+
 def _sha256(content: str) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
@@ -624,6 +631,12 @@ class ConnectBackend:
             )
         del instance.resources[resource.kind.segment][resource.id]
 
+    def _delete_unused(self, state: Region, params: Mapping[str, Any], kind: Kind, id_param: str) -> None:
+        """Delete what ``params[id_param]`` names, unless something in the instance points at it."""
+        instance = self._instance(state, params)
+        resource = instance.find(kind, params[id_param])
+        self._delete(instance, resource, self._users_of(instance, resource.id))
+
     def _users_of(self, instance: Instance, resource_id: str) -> Iterable[str]:
         """Everything in the instance that points at ``resource_id`` (what would block its deletion)."""
         for segment, items in instance.resources.items():
@@ -695,9 +708,7 @@ class ConnectBackend:
         self._rename(instance, hours, params.get("Name"), params.get("Description"))
 
     def op_DeleteHoursOfOperation(self, state: Region, params: dict[str, Any]) -> None:
-        instance = self._instance(state, params)
-        hours = instance.find(HOURS, params["HoursOfOperationId"])
-        self._delete(instance, hours, self._users_of(instance, hours.id))
+        self._delete_unused(state, params, HOURS, "HoursOfOperationId")
 
     # -- queues ---------------------------------------------------------------------------------
 
@@ -807,18 +818,10 @@ class ConnectBackend:
         items = [
             self._quick_connect_summary(state, instance.find(QUICK_CONNECT, q)) for q in queue.body["QuickConnectIds"]
         ]
-        page, token = _page(items, params)
-        return {
-            "QuickConnectSummaryList": page,
-            "NextToken": token,
-            "LastModifiedTime": queue.modified,
-            "LastModifiedRegion": state.name,
-        }
+        return _sub_page("QuickConnectSummaryList", items, params, queue, state)
 
     def op_DeleteQueue(self, state: Region, params: dict[str, Any]) -> None:
-        instance = self._instance(state, params)
-        queue = instance.find(QUEUE, params["QueueId"])
-        self._delete(instance, queue, self._users_of(instance, queue.id))
+        self._delete_unused(state, params, QUEUE, "QueueId")
 
     # -- routing profiles -----------------------------------------------------------------------
 
@@ -947,18 +950,10 @@ class ConnectBackend:
         for config in profile.body["QueueConfigs"]:
             queue = instance.find(QUEUE, config["QueueId"])
             items.append({**config, "QueueArn": queue.arn, "QueueName": queue.name})
-        page, token = _page(items, params)
-        return {
-            "RoutingProfileQueueConfigSummaryList": page,
-            "NextToken": token,
-            "LastModifiedTime": profile.modified,
-            "LastModifiedRegion": state.name,
-        }
+        return _sub_page("RoutingProfileQueueConfigSummaryList", items, params, profile, state)
 
     def op_DeleteRoutingProfile(self, state: Region, params: dict[str, Any]) -> None:
-        instance = self._instance(state, params)
-        profile = instance.find(ROUTING_PROFILE, params["RoutingProfileId"])
-        self._delete(instance, profile, self._users_of(instance, profile.id))
+        self._delete_unused(state, params, ROUTING_PROFILE, "RoutingProfileId")
 
     # -- security profiles ----------------------------------------------------------------------
 
@@ -988,13 +983,7 @@ class ConnectBackend:
 
     def op_ListSecurityProfilePermissions(self, state: Region, params: dict[str, Any]) -> dict[str, Any]:
         profile = self._instance(state, params).find(SECURITY_PROFILE, params["SecurityProfileId"])
-        page, token = _page(profile.body["Permissions"], params)
-        return {
-            "Permissions": page,
-            "NextToken": token,
-            "LastModifiedTime": profile.modified,
-            "LastModifiedRegion": state.name,
-        }
+        return _sub_page("Permissions", profile.body["Permissions"], params, profile, state)
 
     def op_UpdateSecurityProfile(self, state: Region, params: dict[str, Any]) -> None:
         instance = self._instance(state, params)
@@ -1004,9 +993,7 @@ class ConnectBackend:
         self._rename(instance, profile, None, params.get("Description"))
 
     def op_DeleteSecurityProfile(self, state: Region, params: dict[str, Any]) -> None:
-        instance = self._instance(state, params)
-        profile = instance.find(SECURITY_PROFILE, params["SecurityProfileId"])
-        self._delete(instance, profile, self._users_of(instance, profile.id))
+        self._delete_unused(state, params, SECURITY_PROFILE, "SecurityProfileId")
 
     # -- flows and flow modules -----------------------------------------------------------------
 
@@ -1222,9 +1209,7 @@ class ConnectBackend:
         quick_connect.modified = _now()
 
     def op_DeleteQuickConnect(self, state: Region, params: dict[str, Any]) -> None:
-        instance = self._instance(state, params)
-        quick_connect = instance.find(QUICK_CONNECT, params["QuickConnectId"])
-        self._delete(instance, quick_connect, self._users_of(instance, quick_connect.id))
+        self._delete_unused(state, params, QUICK_CONNECT, "QuickConnectId")
 
     # -- user hierarchy -------------------------------------------------------------------------
 
@@ -1297,9 +1282,7 @@ class ConnectBackend:
         self._rename(instance, instance.find(HIERARCHY_GROUP, params["HierarchyGroupId"]), params["Name"], None)
 
     def op_DeleteUserHierarchyGroup(self, state: Region, params: dict[str, Any]) -> None:
-        instance = self._instance(state, params)
-        group = instance.find(HIERARCHY_GROUP, params["HierarchyGroupId"])
-        self._delete(instance, group, self._users_of(instance, group.id))
+        self._delete_unused(state, params, HIERARCHY_GROUP, "HierarchyGroupId")
 
     # -- users ----------------------------------------------------------------------------------
 
@@ -1399,9 +1382,7 @@ class ConnectBackend:
         user.body["SecurityProfileIds"] = sorted(set(params["SecurityProfileIds"]))
 
     def op_DeleteUser(self, state: Region, params: dict[str, Any]) -> None:
-        instance = self._instance(state, params)
-        user = instance.find(USER, params["UserId"])
-        self._delete(instance, user, self._users_of(instance, user.id))
+        self._delete_unused(state, params, USER, "UserId")
 
     # -- phone numbers --------------------------------------------------------------------------
 
