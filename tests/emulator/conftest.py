@@ -171,6 +171,8 @@ def prepare(
     - ``table-replacement``: the plan report of the data stack when the table would be replaced.
     - ``invalid-flow``: ``terraform apply`` of a flow that Connect refuses (it invokes a function
       that is not associated with the instance), against the applied instance.
+    - ``phone-number``: a number claimed for the applied instance, planned again and released, each
+      by Terraform (``local`` itself claims none: routing numbers runs a function, see README gaps).
     """
     import modules.dynamodb as dynamodb
     import modules.lambda_ as lambda_module
@@ -210,35 +212,60 @@ def prepare(
     )
     refused = tmp_path_factory.mktemp("invalid-flow")
     checks["invalid-flow"] = after.when_applied("connect-local", lambda: _apply_invalid_flow(config, outdir, refused))
+    line = tmp_path_factory.mktemp("phone-number")
+    checks["phone-number"] = after.when_applied(
+        "connect-local", lambda: _claim_plan_and_release_a_number(config, outdir, line)
+    )
     return checks
+
+
+def _standalone(config: EnvConfig, outdir: Path, workdir: Path, resources: dict[str, Any]) -> tuple[Path, str]:
+    """A Terraform root in ``workdir`` with the connect stack's provider settings, local state and
+    ``resources`` (a ``resource`` block); initialized. Also returns the applied instance's id."""
+    stack = json.loads((outdir / "stacks" / "connect-local" / "cdk.tf.json").read_text())
+    client = boto3.client("connect", region_name=config.region, endpoint_url=config.emulator.url,  # type: ignore[union-attr]
+                          aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    instance = client.list_instances()["InstanceSummaryList"][0]
+    document = {
+        "terraform": {"required_providers": stack["terraform"]["required_providers"]},
+        "provider": stack["provider"],
+        "resource": json.loads(json.dumps(resources).replace("${instance_id}", instance["Id"]).replace(
+            "${instance_arn}", instance["Arn"])),
+    }  # fmt: skip
+    (workdir / "main.tf.json").write_text(json.dumps(document))
+    init(workdir)
+    return workdir, instance["Id"]
 
 
 def _apply_invalid_flow(config: EnvConfig, outdir: Path, workdir: Path) -> str:
     """``terraform apply`` of one flow that invokes the voicemail function, which is not associated
-    with the instance, with the connect stack's provider settings; returns what Terraform printed."""
-    stack = json.loads((outdir / "stacks" / "connect-local" / "cdk.tf.json").read_text())
-    client = boto3.client("connect", region_name=config.region, endpoint_url=config.emulator.url,  # type: ignore[union-attr]
-                          aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-    instance = client.list_instances()["InstanceSummaryList"][0]["Id"]
+    with the instance; returns what Terraform printed."""
     function = f"arn:aws:lambda:{config.region}:{config.account_id}:function:{config.resource_name('voicemail')}"
     content = {"Version": "2019-10-30", "StartAction": "invoke", "Actions": [
         {"Identifier": "invoke", "Type": "InvokeLambdaFunction",
          "Parameters": {"LambdaFunctionARN": function, "InvocationTimeLimitSeconds": "3"},
          "Transitions": {"NextAction": "end", "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}},
         {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}  # fmt: skip
-    document = {
-        "terraform": {"required_providers": stack["terraform"]["required_providers"]},
-        "provider": stack["provider"],
-        "resource": {"aws_connect_contact_flow": {"refused": {
-            "instance_id": instance, "name": "refused", "type": "CONTACT_FLOW", "content": json.dumps(content)}}},
-    }  # fmt: skip
-    (workdir / "main.tf.json").write_text(json.dumps(document))
-    init(workdir)
+    flow = {"instance_id": "${instance_id}", "name": "refused", "type": "CONTACT_FLOW", "content": json.dumps(content)}
+    root, _ = _standalone(config, outdir, workdir, {"aws_connect_contact_flow": {"refused": flow}})
     try:
-        run_terraform(workdir, "apply", "-input=false", "-no-color", "-auto-approve")
+        run_terraform(root, "apply", "-input=false", "-no-color", "-auto-approve")
     except TerraformError as refused:
         return str(refused)
     return "applied"
+
+
+def _claim_plan_and_release_a_number(config: EnvConfig, outdir: Path, workdir: Path) -> dict[str, Any]:
+    """``aws_connect_phone_number`` through the provider: claimed (search, claim, wait for CLAIMED),
+    planned again, then destroyed (release, wait until gone). What each step showed."""
+    number = {"target_arn": "${instance_arn}", "country_code": "US", "type": "DID", "description": "Local line"}
+    root, _ = _standalone(config, outdir, workdir, {"aws_connect_phone_number": {"line": number}})
+    run_terraform(root, "apply", "-input=false", "-no-color", "-auto-approve")
+    state = json.loads(run_terraform(root, "show", "-json", "-no-color").stdout)
+    [claimed] = state["values"]["root_module"]["resources"]
+    code, plan = plan_exit_code(root)
+    run_terraform(root, "destroy", "-input=false", "-no-color", "-auto-approve")
+    return {"claimed": claimed["values"], "second_plan": code, "plan": plan}
 
 
 def _plan(outdir: Path, stack: str) -> tuple[int, str]:

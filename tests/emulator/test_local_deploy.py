@@ -357,6 +357,16 @@ def test_connect_refuses_an_invalid_flow_naming_the_problem(deployment: LocalDep
     assert "function:cc-local-voicemail is not associated with this instance" in log
 
 
+def test_a_phone_number_is_claimed_converges_and_is_released_by_terraform(deployment: LocalDeployment) -> None:
+    result = deployment.check("phone-number")
+    claimed = result["claimed"]
+    assert claimed["phone_number"].startswith("+1202555") and claimed["status"][0]["status"] == "CLAIMED"
+    assert (claimed["country_code"], claimed["type"], claimed["description"]) == ("US", "DID", "Local line")
+    assert result["second_plan"] == PLAN_NO_CHANGES, result["plan"]
+    connect, instance_id = _instance(deployment)
+    assert connect.list_phone_numbers(InstanceId=instance_id)["PhoneNumberSummaryList"] == []  # released
+
+
 def test_packages_built_in_another_clone_plan_no_lambda_changes(deployment: LocalDeployment) -> None:
     """Another clone (another path, fresh build folder, own synth) against the state applied here."""
     code, text = deployment.check("other-clone")
