@@ -12,13 +12,21 @@ Verification rules, and why:
 - The policy lists only the methods the token's scopes allow, on this API and stage. API Gateway
   caches the answer per token, so the policy covers every allowed method, not just this request's.
 
-An invalid token raises ``Unauthorized`` (API Gateway answers 401); a valid token without a known
-scope gets an explicit Deny (403).
+- Exactly what an identity provider issues, nothing else: a header of ``alg``, ``kid`` and an
+  optional ``typ`` (JWT or at+jwt), each a string; no ``crit`` (we understand no extension), no key
+  or key URL in the token (``jwk``, ``jku``, ``x5u``, ``x5c``); a non-empty string ``sub``; scopes as
+  a space-separated string (``scope``) or a list of strings (``scp``). A claim of another type is
+  not ignored, it makes the token invalid, so a policy only ever comes from well-typed claims.
+
+An invalid token, or an event that is not API Gateway's TOKEN event, raises ``Unauthorized``
+(API Gateway answers 401) with the reason logged; a valid token without a known scope gets an
+explicit Deny (403).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -34,6 +42,10 @@ metrics = Metrics()
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 LEEWAY_SECONDS = 30
+HEADER_FIELDS = frozenset({"alg", "kid", "typ"})
+TOKEN_TYPES = frozenset({"JWT", "at+jwt"})
+MAX_TOKEN_CHARACTERS = 8192  # far above any token we issue; API Gateway's header limit is 10 KB
+METHOD_ARN = re.compile(r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+/[^/]+/[A-Z]+/\S*$")
 # Scope -> (HTTP methods, resource path patterns below the stage) the scope may call.
 SCOPE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "contact-center/read": (
@@ -85,17 +97,28 @@ def signing_key(kid: str) -> jwt.PyJWK:
     raise Unauthorized(f"no key with kid {kid!r}")
 
 
-def verify(token: str) -> dict[str, Any]:
-    """The token's claims, or ``Unauthorized`` naming what is wrong with it."""
+def checked_header(token: str) -> tuple[str, str]:
+    """The token's algorithm and key id, from a header that is exactly what an identity provider issues."""
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as error:
+    except jwt.InvalidTokenError as error:  # DecodeError and PyJWT's own header checks (kid, crit types)
         raise Unauthorized(f"malformed token: {error}") from None
-    algorithm, kid = header.get("alg"), header.get("kid")
-    if algorithm not in allowed_algorithms():
+    extra = sorted(set(header) - HEADER_FIELDS)
+    if extra:
+        raise Unauthorized(f"the token header has fields we do not accept: {', '.join(extra)}")
+    algorithm, kid, kind = header.get("alg"), header.get("kid"), header.get("typ", "JWT")
+    if not isinstance(algorithm, str) or algorithm not in allowed_algorithms():
         raise Unauthorized(f"algorithm {algorithm!r} is not accepted")
     if not isinstance(kid, str) or not kid:
         raise Unauthorized("the token names no key (kid)")
+    if not isinstance(kind, str) or kind not in TOKEN_TYPES:
+        raise Unauthorized(f"token type {kind!r} is not accepted")
+    return algorithm, kid
+
+
+def verify(token: str) -> dict[str, Any]:
+    """The token's claims, or ``Unauthorized`` naming what is wrong with it."""
+    algorithm, kid = checked_header(token)
     key = signing_key(kid)
     if key.algorithm_name != algorithm:  # the JWK's alg, or the one its key type implies
         raise Unauthorized(f"key {kid!r} is for {key.algorithm_name}, the token says {algorithm}")
@@ -111,12 +134,30 @@ def verify(token: str) -> dict[str, Any]:
         )
     except jwt.InvalidTokenError as error:
         raise Unauthorized(f"{type(error).__name__}: {error}") from None
+    except (TypeError, ValueError) as error:  # a claim of a type PyJWT does not expect (e.g. aud as a number)
+        raise Unauthorized(f"malformed claims: {error}") from None
 
 
 def scopes_of(claims: dict[str, Any]) -> list[str]:
-    raw = claims.get("scope", claims.get("scp", []))
-    scopes = raw.split() if isinstance(raw, str) else [s for s in raw if isinstance(s, str)]
+    """The known scopes the token grants; ``Unauthorized`` when its scope claims are not well typed."""
+    scopes: list[str] = []
+    if "scope" in claims:
+        if not isinstance(claims["scope"], str):
+            raise Unauthorized(f"'scope' must be a space-separated string, not {type(claims['scope']).__name__}")
+        scopes += claims["scope"].split()
+    if "scp" in claims:
+        listed = claims["scp"]
+        if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+            raise Unauthorized("'scp' must be a list of strings")
+        scopes += listed
     return sorted(set(scopes) & SCOPE_GRANTS.keys())
+
+
+def principal_of(claims: dict[str, Any]) -> str:
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        raise Unauthorized("'sub' must be a non-empty string")
+    return subject
 
 
 def policy(principal: str, method_arn: str, scopes: list[str], claims: dict[str, Any]) -> dict[str, Any]:
@@ -148,16 +189,21 @@ def policy(principal: str, method_arn: str, scopes: list[str], claims: dict[str,
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    header = event.get("authorizationToken") or ""
-    scheme, _, token = header.partition(" ")
+    method_arn = event.get("methodArn") if isinstance(event, dict) else None
     try:
+        header = event.get("authorizationToken") if isinstance(event, dict) else None
+        if not isinstance(method_arn, str) or not METHOD_ARN.match(method_arn):
+            raise Unauthorized("not an API Gateway TOKEN authorizer event (no execute-api methodArn)")
+        if not isinstance(header, str) or len(header) > MAX_TOKEN_CHARACTERS:
+            raise Unauthorized("the Authorization header is missing or too long")
+        scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("the Authorization header is not 'Bearer <token>'")
         claims = verify(token.strip())
+        principal, scopes = principal_of(claims), scopes_of(claims)
     except Unauthorized as denied:
-        logger.info("token rejected", extra={"reason": denied.reason, "method_arn": event.get("methodArn")})
+        logger.info("token rejected", extra={"reason": denied.reason, "method_arn": str(method_arn)[:300]})
         metrics.add_metric(name="TokensRejected", unit="Count", value=1)
         raise
-    scopes = scopes_of(claims)
-    logger.info("token accepted", extra={"sub": claims["sub"], "scopes": scopes})
-    return policy(str(claims["sub"]), event["methodArn"], scopes, claims)
+    logger.info("token accepted", extra={"sub": principal, "scopes": scopes})
+    return policy(principal, method_arn, scopes, claims)

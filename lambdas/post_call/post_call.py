@@ -4,7 +4,10 @@
   or out-of-order record never duplicates a contact or rolls it back.
 - A record that is not a valid CTR (bad base64, bad JSON, missing fields) is reported as a batch
   item failure; the rest of the batch is committed. The event source mapping bisects, retries and
-  finally sends the failed record's position to the on-failure queue, so nothing is lost.
+  finally sends the failed record's position to the on-failure queue, so nothing is lost. When
+  every record fails (a database outage), each is still reported, not raised: the batch is retried
+  the same way without counting as a function error.
+- An agent's username follows their newest contact: a replayed older CTR does not roll it back.
 - When ``EXPORTS_BUCKET`` is set, the raw record is also written to the exports bucket under
   ``ctr-raw/<date>/``; the object name is derived from the record, so a replay overwrites it.
 """
@@ -27,7 +30,7 @@ from psycopg.types.json import Jsonb
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
 
 UPSERT_CONTACT = """
 INSERT INTO contacts (contact_id, channel, initiation_method, queue_arn, queue_name, agent_arn,
@@ -47,7 +50,8 @@ UPSERT_AGENT = """
 INSERT INTO agents (agent_id, agent_arn, username, last_contact_at)
 VALUES (%(agent_id)s, %(agent_arn)s, %(username)s, %(at)s)
 ON CONFLICT (agent_id) DO UPDATE SET
-    username = COALESCE(EXCLUDED.username, agents.username),
+    username = CASE WHEN EXCLUDED.last_contact_at >= agents.last_contact_at
+                    THEN COALESCE(EXCLUDED.username, agents.username) ELSE agents.username END,
     last_contact_at = GREATEST(agents.last_contact_at, EXCLUDED.last_contact_at), updated_at = now()
 """
 
@@ -124,4 +128,7 @@ def record_handler(record: KinesisStreamRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) and "kinesis" in r for r in records):
+        raise ValueError("post_call takes Kinesis stream events ({'Records': [{'kinesis': ...}]}), not this event")
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.functions.events import kinesis_batch
 
@@ -99,10 +102,57 @@ def test_raw_records_are_archived_when_configured(consume, aws, monkeypatch: pyt
 
 def test_a_database_outage_fails_the_records_instead_of_dropping_them(consume, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DB_PORT", "1")  # nothing listens there
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
     from cc_shared import db
 
     db.close()
-    # Every record failed: the invocation fails, so Lambda retries the whole batch (then bisects).
-    with pytest.raises(BatchProcessingError, match="All records failed"):
-        consume([ctr("c-1"), ctr("c-2")])
+    # Every record is reported (not raised): Lambda retries from the first one, then bisects and
+    # sends what still fails to the on-failure queue; the invocation is not a function error.
+    batch = [ctr("c-1"), ctr("c-2")]
+    sequence = [record["kinesis"]["sequenceNumber"] for record in kinesis_batch(batch, STREAM)["Records"]]
+    assert consume(batch) == sequence
+
+
+def test_a_replayed_older_record_does_not_roll_an_agents_username_back(consume, postgres, database: str) -> None:
+    renamed = {"ARN": AGENT_ARN, "Username": "jdoe.new", "AgentInteractionDuration": 10}
+    assert (
+        consume([ctr("c-2", "2026-11-24T11:00:00Z", DisconnectTimestamp="2026-11-24T11:00:00Z", Agent=renamed)]) == []
+    )
+    assert consume([ctr("c-1")]) == []  # an older contact of the same agent, with the old username
+    assert rows(postgres, database, "SELECT username FROM agents") == [("jdoe.new",)]
+
+
+def test_an_event_that_is_not_a_stream_batch_is_refused_by_name(lambda_context: Any) -> None:
+    import post_call
+
+    for event in ({"version": "2.0", "routeKey": "GET /"}, {"Records": [{"s3": {}}]}, []):
+        with pytest.raises(ValueError, match="post_call takes Kinesis stream events"):
+            post_call.handler(event, lambda_context)
+
+
+junk = st.one_of(
+    st.binary(max_size=64),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+        max_leaves=6,
+    ).map(lambda value: json.dumps(value).encode()),
+    st.sampled_from(["ContactId", "Channel", "InitiationTimestamp", "LastUpdateTimestamp"]).map(
+        lambda dropped: json.dumps({k: v for k, v in json.loads(ctr()).items() if k != dropped}).encode()
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(st.one_of(st.just(None), junk), min_size=1, max_size=6))
+def test_any_mix_of_poison_and_good_records_keeps_every_good_one(consume, postgres, database: str, batch) -> None:
+    """``None`` stands for a valid CTR (a fresh contact id); anything else is junk. Nothing raises, exactly
+    the junk is reported, and every valid record is stored."""
+    run = uuid.uuid4().hex[:8]
+    payloads = [ctr(f"{run}-{index}") if item is None else item for index, item in enumerate(batch)]
+    records = kinesis_batch(payloads, STREAM)["Records"]
+    expected_failures = [
+        r["kinesis"]["sequenceNumber"] for r, item in zip(records, batch, strict=True) if item is not None
+    ]
+    assert consume(payloads) == expected_failures
+    stored = rows(postgres, database, f"SELECT contact_id FROM contacts WHERE contact_id LIKE '{run}-%' ORDER BY 1")
+    assert [r[0] for r in stored] == sorted(f"{run}-{i}" for i, item in enumerate(batch) if item is None)
