@@ -6,8 +6,12 @@ synthesis starts and before anything is written to ``cdktf.out``.
 
 from __future__ import annotations
 
+import json
+import math
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -59,6 +63,18 @@ def _describe_validation_error(error: ValidationError) -> list[str]:
     return problems
 
 
+def _non_finite(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, float]]:
+    """Every ``inf`` or ``nan`` in a TOML document, by field path (no setting of ours is infinite)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield _field_path(path), value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*path, index))
+
+
 def load_env(name: str, env_dir: Path = ENV_DIR) -> EnvConfig:
     """Read, type-check and rule-check one environment, or raise ``EnvConfigError``."""
     path = env_dir / f"{name}.toml"
@@ -66,11 +82,18 @@ def load_env(name: str, env_dir: Path = ENV_DIR) -> EnvConfig:
         known = ", ".join(env_names(env_dir)) or "none"
         raise EnvConfigError(f"unknown environment {name!r}: no {_display(path)} (known environments: {known})")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise EnvConfigError(f"{_display(path)}: not UTF-8 text (byte {error.start}: {error.reason})") from None
     except tomllib.TOMLDecodeError as error:
         raise EnvConfigError(f"{_display(path)}: invalid TOML: {error}") from error
+    not_finite = [f"{field}: {value} is not a finite number" for field, value in _non_finite(raw)]
+    if not_finite:
+        raise EnvConfigError(f"{_display(path)}: " + "; ".join(not_finite))
     try:
-        config = EnvConfig.model_validate(raw)
+        # Strict, as JSON: TOML's own types must already be right ("100" is not a number, "yes" not a
+        # boolean); strings are still read as the networks, URLs and enums they name.
+        config = EnvConfig.model_validate_json(json.dumps(raw, default=str), strict=True)
     except ValidationError as error:
         raise EnvConfigError(f"{_display(path)}: " + "; ".join(_describe_validation_error(error))) from error
     problems = [str(violation) for violation in violations(config)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from ipaddress import IPv4Network
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,26 @@ def one_subnet_of_each_kind_per_az(config: EnvConfig) -> Iterator[Violation]:
     for field, subnets in _subnet_lists(config):
         if len(subnets) != zones:
             yield Violation(field, f"needs one subnet per availability zone ({zones}), got {len(subnets)}")
+
+
+@cache
+def aws_regions() -> frozenset[str]:
+    """Every region of every partition botocore (the SDK the platform pins) knows."""
+    import botocore.session
+
+    endpoints = botocore.session.get_session().get_data("endpoints")
+    return frozenset(region for partition in endpoints["partitions"] for region in partition["regions"])
+
+
+def regions_known_to_aws(config: EnvConfig) -> Iterator[Violation]:
+    """A region-shaped name is not a region (``us-east-9``); the provider would only fail at plan time."""
+    regions = {
+        "region": config.region,
+        "storage.cross_region_replication_region": config.storage.cross_region_replication_region,
+    }
+    for field, region in regions.items():
+        if region is not None and region not in aws_regions():
+            yield Violation(field, f"{region!r} is not an AWS region")
 
 
 def availability_zones_in_region(config: EnvConfig) -> Iterator[Violation]:
@@ -391,6 +412,7 @@ def emulator_settings_match_tier(config: EnvConfig) -> Iterator[Violation]:
 
 
 RULES: tuple[Rule, ...] = (
+    regions_known_to_aws,
     one_subnet_of_each_kind_per_az,
     availability_zones_in_region,
     subnets_inside_vpc,

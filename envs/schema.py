@@ -428,6 +428,16 @@ class AgentConfig(_Section):
     after_contact_work_seconds: int = Field(default=0, ge=0, le=2_000_000, strict=True)
 
 
+def _tuples(value: object) -> object:
+    """``value`` with its lists as tuples: what a before-validator returns is checked as Python
+    input, where (strictly) only a tuple is a tuple."""
+    if isinstance(value, dict):
+        return {key: _tuples(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
 class ConnectConfig(_Section):
     """Amazon Connect instance options, its queues and what its flows do."""
 
@@ -480,7 +490,7 @@ class ConnectConfig(_Section):
     def _queue_names_are_queues(cls, value: object) -> object:
         """A bare name in ``queues`` is a queue with every default."""
         if isinstance(value, list | tuple):
-            return tuple({"name": item} if isinstance(item, str) else item for item in value)
+            return tuple({"name": item} if isinstance(item, str) else _tuples(item) for item in value)
         return value
 
     @property

@@ -67,7 +67,7 @@ def edit(env_dir: Path, name: str, old: str, new: str) -> None:
 
 BROKEN_FILES = [
     # (env, text to replace, replacement, expected field and message)
-    ("dev", 'vpc_cidr = "10.113.0.0/16"', 'vpc_cidr = "10.113.0.0/33"', r"network\.vpc_cidr: .*IPv4 network"),
+    ("dev", 'vpc_cidr = "10.113.0.0/16"', 'vpc_cidr = "10.113.0.0/33"', r"network\.vpc_cidr: .*netmask"),
     ("dev", 'vpc_cidr = "10.113.0.0/16"', 'vpc_cidr = "banana"', r"network\.vpc_cidr: "),
     ("dev", "10.113.22.0/24", "10.99.22.0/24", r"network\.public_subnet_cidrs\[2\]: 10\.99\.22\.0/24 is outside"),
     ("dev", '"10.113.12.0/24"]', '"10.113.20.0/24"]', r"network\.private_subnet_cidrs\[2\]: .* overlaps 10\.113\.20"),
@@ -131,6 +131,34 @@ BROKEN_FILES = [
         '[connect]\nqueues = ["Support"]\n',
         r"connect\.queues\[0\]\.name: String should match pattern [^;]*$",
     ),
+    # Values are what TOML says they are: no coercion, no infinities, known regions
+    (
+        "dev",
+        "allocated_storage_gib = 20",
+        'allocated_storage_gib = "20"',
+        r"rds\.allocated_storage_gib: Input should be a valid integer",
+    ),
+    ("dev", "multi_az = false", 'multi_az = "no"', r"rds\.multi_az: Input should be a valid boolean"),
+    ("dev", "multi_az = false", "multi_az = 0", r"rds\.multi_az: Input should be a valid boolean"),
+    (
+        "dev",
+        "throttling_rate_limit = 20",
+        "throttling_rate_limit = inf",
+        r"api\.throttling_rate_limit: inf is not a finite number",
+    ),
+    (
+        "dev",
+        "throttling_rate_limit = 20",
+        "throttling_rate_limit = nan",
+        r"api\.throttling_rate_limit: nan is not a finite number",
+    ),
+    (
+        "dev",
+        "allocated_storage_gib = 20",
+        "allocated_storage_gib = 20.0",
+        r"rds\.allocated_storage_gib: Input should be a valid integer",
+    ),
+    ("dev", 'region = "us-east-1"', 'region = "us-east-9"', r"region: 'us-east-9' is not an AWS region"),
     # Connect configuration depth: identity, hours sets, queues, quick connects, profiles, hierarchy, agents
     ("local", 'identity = "SAML"', 'identity = "LDAP"', r"connect\.identity: Input should be 'SAML'"),
     (
@@ -460,6 +488,13 @@ def test_broken_env_file_names_file_and_field(env_dir: Path, env: str, old: str,
 def test_invalid_toml_is_reported_with_its_position(env_dir: Path) -> None:
     edit(env_dir, "dev", 'region = "us-east-1"', "region = us-east-1")
     with pytest.raises(EnvConfigError, match=r"dev\.toml: invalid TOML: .*line 5, column 10"):
+        load_env("dev", env_dir)
+
+
+def test_a_file_that_is_not_utf8_is_named_not_a_traceback(env_dir: Path) -> None:
+    path = env_dir / "dev.toml"
+    path.write_bytes(path.read_bytes().replace(b'name_prefix = "cc"', b'name_prefix = "c\xe9"'))
+    with pytest.raises(EnvConfigError, match=r"dev\.toml: not UTF-8 text \(byte \d+: invalid continuation byte\)"):
         load_env("dev", env_dir)
 
 
