@@ -17,7 +17,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from cc_shared import db, keys
-from cc_shared.api import MAX_PAGE_SIZE, ApiError, decode_cursor, encode_cursor, json_response, resolver
+from cc_shared.api import (
+    MAX_PAGE_SIZE,
+    ApiError,
+    cursor_text,
+    cursor_timestamp,
+    decode_cursor,
+    encode_cursor,
+    json_response,
+    preflight,
+    resolver,
+)
 from cc_shared.aws import client
 from cc_shared.models import NewCallback, NewQueue, QueueExperience
 from cc_shared.settings import integer, required
@@ -52,7 +62,7 @@ def _page(rows: list[dict[str, Any]], limit: int, cursor_fields: tuple[str, ...]
 @app.get("/queues")
 @tracer.capture_method
 def list_queues(limit: PageSize = 25, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    after = decode_cursor(cursor, ("queue_id",))
+    after = decode_cursor(cursor, {"queue_id": cursor_text})
     rows = (
         db.connection()
         .execute(
@@ -135,7 +145,7 @@ def list_contacts(
     cursor: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     queue = _require_queue(queue_id)
-    after = decode_cursor(cursor, ("initiated_at", "contact_id"))
+    after = decode_cursor(cursor, {"initiated_at": cursor_timestamp, "contact_id": cursor_text})
     rows = (
         db.connection()
         .execute(
@@ -173,7 +183,7 @@ def get_contact(contact_id: str) -> dict[str, Any]:
 @app.get("/agents")
 @tracer.capture_method
 def list_agents(limit: PageSize = 25, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    after = decode_cursor(cursor, ("agent_id",))
+    after = decode_cursor(cursor, {"agent_id": cursor_text})
     rows = (
         db.connection()
         .execute(
@@ -195,6 +205,13 @@ def request_callback(
     due = callback.due_at or now
     if due.tzinfo is None:
         raise ApiError(400, "due_at must carry a time zone, e.g. 2026-01-31T09:00:00Z")
+    retention = timedelta(days=integer("CALLBACK_RETENTION_DAYS", CALLBACK_RETENTION_DAYS))
+    try:
+        due = due.astimezone(UTC)
+    except OverflowError:
+        raise ApiError(400, "due_at is outside the calendar once converted to UTC") from None
+    if due > now + retention:
+        raise ApiError(400, f"due_at is more than {retention.days} days away; a callback is kept {retention.days} days")
     contact = callback.contact_id or f"api-{now.strftime('%Y%m%d%H%M%S%f')}"
     item = {
         "pk": keys.queue_pk(callback.queue_id),
@@ -202,7 +219,7 @@ def request_callback(
         "gsi1pk": keys.contact_gsi(contact),
         "gsi1sk": now.isoformat(),
         "gsi2pk": keys.callback_status_gsi("PENDING"),
-        "gsi2sk": due.astimezone(UTC).isoformat(),
+        "gsi2sk": due.isoformat(),
         "queue_id": callback.queue_id,
         "phone_number": callback.phone_number,
         "status": "PENDING",
@@ -246,4 +263,8 @@ def _plain(item: dict[str, dict[str, str]]) -> dict[str, str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    refused = preflight(event)
+    if refused is not None:
+        logger.info("request refused before routing", extra={"status": refused["statusCode"], "body": refused["body"]})
+        return refused
     return app.resolve(event, context)

@@ -57,7 +57,7 @@ def test_invalid_queue_bodies_are_400s_naming_the_field(call, request_body: dict
 
 def test_malformed_json_is_a_400(call) -> None:
     status, body = call("POST", "/v1/queues", raw_body='{"queue_id": "x",')
-    assert status == 400 and body["details"][0]["problem"] == "JSON decode error"
+    assert status == 400 and body["error"].startswith("the body is not valid JSON: Expecting")
 
 
 def test_sql_injection_strings_are_plain_values(call, postgres, database: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 QueueId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]  # E.164
@@ -14,7 +14,8 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
 class _Strict(BaseModel):
-    """Unknown fields are an error: a typo in a request must not be silently dropped."""
+    """Unknown fields are an error: a typo in a request must not be silently dropped. Numbers and
+    booleans are ``Strict*``: "20" is not 20 and "yes" is not true."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -27,8 +28,8 @@ class NewQueue(_Strict):
 
 
 class CallbackOptions(_Strict):
-    enabled: bool = False
-    max_wait_minutes: int = Field(default=30, ge=1, le=1440)
+    enabled: StrictBool = False
+    max_wait_minutes: StrictInt = Field(default=30, ge=1, le=1440)
 
 
 class NotificationTargets(_Strict):
@@ -41,10 +42,10 @@ class QueueExperience(_Strict):
 
     welcome_message: ShortText = "Thank you for calling. Your call is important to us."
     hold_message: ShortText = "All of our agents are busy. Please stay on the line."
-    prompt_interval_seconds: int = Field(default=60, ge=15, le=600)
-    max_queue_seconds: int = Field(default=900, ge=60, le=7200)
+    prompt_interval_seconds: StrictInt = Field(default=60, ge=15, le=600)
+    max_queue_seconds: StrictInt = Field(default=900, ge=60, le=7200)
     callback: CallbackOptions = CallbackOptions()
-    voicemail_enabled: bool = True
+    voicemail_enabled: StrictBool = True
     notify: NotificationTargets = NotificationTargets()
 
 
