@@ -173,9 +173,9 @@ JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    job = event.get("job")
-    if job not in JOBS:
-        raise JobError(f"unknown job {job!r}; known jobs: {sorted(JOBS)}")
+    job = event.get("job") if isinstance(event, dict) else None
+    if not isinstance(job, str) or job not in JOBS:
+        raise JobError(f"the event must name a job as text ({{'job': ...}}), one of {sorted(JOBS)}; got {job!r}")
     result = JOBS[job](event)
     logger.info("job finished", extra=result)
     return result

@@ -7,18 +7,24 @@ recorded, with what the key tells (``voicemail/<queue-id>/<contact-id>.wav``).
 Delivery is at least once: the row is inserted once per object (``bucket, object_key`` is unique),
 and the event is sent on every attempt, so a retry after a failed ``PutEvents`` still notifies.
 A failed invocation is retried by Lambda's async retries and then lands on the on-failure queue.
+
+Input: S3 ``ObjectCreated`` notifications (``Records[].s3``) or EventBridge ``Object Created``
+events from S3; S3's ``s3:TestEvent`` and records of other event types are ignored. Any other event
+fails with ``WrongEvent`` naming what was expected; an object that no longer exists fails with
+``VoicemailGone`` (the notification then waits on the on-failure queue for a person).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from cc_shared import db
 from cc_shared.aws import client
 from cc_shared.models import EVENT_SOURCE, VOICEMAIL_RECEIVED, VoicemailReceived
@@ -42,9 +48,71 @@ SELECT voicemail_id FROM voicemails WHERE bucket = %(bucket)s AND object_key = %
 """
 
 
-def describe(bucket: str, key: str) -> dict[str, Any]:
+class WrongEvent(ValueError):
+    """The invocation is not an S3 object-created notification; the message says what was expected."""
+
+
+class VoicemailGone(RuntimeError):
+    """The object the notification is about no longer exists."""
+
+
+@dataclass(frozen=True)
+class NewObject:
+    bucket: str
+    key: str
+    version: str | None
+    received: datetime
+
+
+def new_objects(event: Any) -> list[NewObject]:
+    """The objects an S3 notification or an EventBridge S3 event announces (see the module docstring)."""
+    if isinstance(event, dict) and event.get("Event") == "s3:TestEvent":
+        return []
+    if isinstance(event, dict) and event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
+        detail = event["detail"] if isinstance(event.get("detail"), dict) else {}
+        return [_new_object(detail.get("bucket"), detail.get("object"), event.get("time"), "detail")]
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not all(isinstance(record, dict) and "s3" in record for record in records):
+        keys = ", ".join(sorted(event)[:8]) if isinstance(event, dict) else type(event).__name__
+        raise WrongEvent(f"voicemail takes S3 ObjectCreated notifications (Records[].s3) or EventBridge 'Object "
+                         f"Created' events from S3, not this event ({keys})")  # fmt: skip
+    found = []
+    for index, record in enumerate(records):
+        if not str(record.get("eventName", "")).startswith("ObjectCreated:"):
+            logger.info("not an object creation; ignored", extra={"event_name": record.get("eventName")})
+            continue
+        s3 = record["s3"] if isinstance(record["s3"], dict) else {}
+        found.append(_new_object(s3.get("bucket"), s3.get("object"), record.get("eventTime"), f"Records[{index}].s3"))
+    return found
+
+
+def _new_object(bucket: Any, item: Any, time: Any, where: str) -> NewObject:
+    name = bucket.get("name") if isinstance(bucket, dict) else None
+    key = item.get("key") if isinstance(item, dict) else None
+    version = item.get("versionId") if isinstance(item, dict) else None
+    if not isinstance(name, str) or not isinstance(key, str) or not name or not key:
+        raise WrongEvent(f"{where} needs bucket.name and object.key as text")
+    try:
+        received = datetime.fromisoformat(str(time).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        raise WrongEvent(f"{where}: the event time {time!r} is not a timestamp") from None
+    # Notifications URL-encode keys (a space is '+'); EventBridge events do not.
+    return NewObject(name, unquote_plus(key) if where.startswith("Records") else key,
+                     version if isinstance(version, str) else None, received)  # fmt: skip
+
+
+def describe(bucket: str, key: str, version: str | None = None) -> dict[str, Any]:
     """What is known about the message: its tags first, the key layout as a fallback."""
-    tags = {t["Key"]: t["Value"] for t in client("s3").get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
+    versioned = {"VersionId": version} if version else {}
+    try:
+        answer = client("s3").get_object_tagging(Bucket=bucket, Key=key, **versioned)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchVersion", "404"):
+            raise VoicemailGone(
+                f"s3://{bucket}/{key} no longer exists (version {version}): nothing to record"
+            ) from None
+        raise
+    tags = {t["Key"]: t["Value"] for t in answer["TagSet"]}
     from_key = KEY_LAYOUT.match(key)
     duration = tags.get("duration-seconds", "")
     return {
@@ -57,7 +125,7 @@ def describe(bucket: str, key: str) -> dict[str, Any]:
 
 @tracer.capture_method
 def record(bucket: str, key: str, version: str | None, received: datetime) -> VoicemailReceived:
-    details = describe(bucket, key)
+    details = describe(bucket, key, version)
     connection = db.connection()
     with connection.transaction():
         row = connection.execute(
@@ -93,16 +161,13 @@ def announce(voicemail: VoicemailReceived) -> None:
         )
 
 
-@event_source(data_class=S3Event)
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     recorded = []
-    for entry in event.records:
-        key = unquote_plus(entry.s3.get_object.key)
-        received = datetime.fromisoformat(entry.event_time.replace("Z", "+00:00")).astimezone(UTC)
-        voicemail = record(entry.s3.bucket.name, key, entry.s3.get_object.version_id, received)
+    for item in new_objects(event):
+        voicemail = record(item.bucket, item.key, item.version, item.received)
         announce(voicemail)
         metrics.add_metric(name="VoicemailsReceived", unit="Count", value=1)
         recorded.append(voicemail.voicemail_id)

@@ -64,8 +64,9 @@ def test_migrate_job_is_idempotent(run) -> None:
 @pytest.mark.parametrize(
     ("event", "message"),
     [
-        ({"job": "reindex"}, "unknown job 'reindex'"),
-        ({}, "unknown job None"),
+        ({"job": "reindex"}, "must name a job as text .*got 'reindex'"),
+        ({}, "must name a job as text .*got None"),
+        ({"job": ["migrate"]}, r"must name a job as text .*got \['migrate'\]"),
         ({"job": "nightly-export", "date": "23/11/2026"}, "YYYY-MM-DD"),
     ],
 )

@@ -83,10 +83,54 @@ def test_url_encoded_keys_are_decoded(received, postgres, database: str) -> None
         )
 
 
-def test_missing_object_fails_the_invocation_for_retry(database: str, aws, lambda_context: Any) -> None:
+def test_an_object_already_deleted_fails_naming_it_for_the_failure_queue(database: str, aws, lambda_context) -> None:
     import voicemail
-    from botocore.exceptions import ClientError
 
     aws.client("s3").create_bucket(Bucket=BUCKET)
-    with pytest.raises(ClientError):
+    with pytest.raises(voicemail.VoicemailGone, match=r"s3://cc-test-voicemail/voicemail/support/gone.wav no longer"):
         voicemail.handler(s3_object_created(BUCKET, "voicemail/support/gone.wav", 1), lambda_context)
+
+
+def test_an_eventbridge_s3_event_is_recorded_too(received, postgres, database: str, aws, lambda_context) -> None:
+    import voicemail
+
+    aws.client("s3").put_object(Bucket=BUCKET, Key="voicemail/billing/c 9.wav", Body=b"RIFF....WAVE")
+    detail = {"bucket": {"name": BUCKET}, "object": {"key": "voicemail/billing/c 9.wav", "size": 12}}
+    event = {"version": "0", "source": "aws.s3", "detail-type": "Object Created", "time": "2026-11-24T10:00:00Z",
+             "detail": detail}  # fmt: skip
+    [voicemail_id] = voicemail.handler(event, lambda_context)["voicemails"]
+    with postgres.connect(database) as connection:
+        row = connection.execute("SELECT queue_id, contact_id FROM voicemails WHERE voicemail_id = %s", (voicemail_id,))
+        assert row.fetchone() == ("billing", "c 9")
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"version": "2.0", "routeKey": "POST /voicemail", "body": "{}"},  # an HTTP API v2 event
+        {"Records": [{"kinesis": {"data": "e30="}}]},
+        {
+            "Records": [
+                {
+                    "s3": {"bucket": {"name": 7}, "object": {"key": None}},
+                    "eventName": "ObjectCreated:Put",
+                    "eventTime": "2026-11-24T10:00:00Z",
+                }
+            ]
+        },
+        [],
+    ],
+)
+def test_events_of_the_wrong_shape_fail_naming_what_was_expected(database: str, lambda_context, event: Any) -> None:
+    import voicemail
+
+    with pytest.raises(voicemail.WrongEvent, match=r"voicemail takes S3|needs bucket.name and object.key"):
+        voicemail.handler(event, lambda_context)
+
+
+def test_s3_test_events_and_other_event_types_are_ignored(database: str, lambda_context) -> None:
+    import voicemail
+
+    assert voicemail.handler({"Service": "Amazon S3", "Event": "s3:TestEvent"}, lambda_context) == {"voicemails": []}
+    removed = {"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {}}]}
+    assert voicemail.handler(removed, lambda_context) == {"voicemails": []}
