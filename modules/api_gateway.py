@@ -264,7 +264,6 @@ class PrivateApi(Construct):
                     actions=[
                         "logs:CreateLogGroup",
                         "logs:CreateLogStream",
-                        "logs:DescribeLogGroups",
                         "logs:DescribeLogStreams",
                         "logs:PutLogEvents",
                     ],
@@ -272,7 +271,9 @@ class PrivateApi(Construct):
                         log_group_arn_pattern(config, "/aws/apigateway/"),
                         log_group_arn_pattern(config, "API-Gateway-Execution-Logs_"),
                     ],
-                )
+                ),
+                # DescribeLogGroups has no resource type: scoped to log groups it would be granted on nothing.
+                Statement(sid="ListLogGroups", actions=["logs:DescribeLogGroups"], resources=["*"]),
             ],
         )
         return ApiGatewayAccount(

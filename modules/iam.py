@@ -97,7 +97,8 @@ def flow_logs_role(scope: Construct, config: EnvConfig, log_group: CloudwatchLog
                 actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 resources=[log_group.arn, f"{log_group.arn}:*"],
             ),
-            Statement(actions=["logs:DescribeLogGroups"], resources=[log_group_arn_pattern(config)]),
+            # DescribeLogGroups has no resource type: scoped to log groups it would be granted on nothing.
+            Statement(actions=["logs:DescribeLogGroups"], resources=["*"]),
         ],
     )
 

@@ -31,6 +31,18 @@ class KeyGrant:
     condition: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
+# Describe requests carry no encryption context, so a grant fenced by one could never use them
+# (parliament: UNKNOWN_CONDITION_FOR_ACTION); such a grant leaves them out instead of granting nothing.
+DESCRIBE_ACTIONS = frozenset({"kms:Describe*"})
+
+
+def grant_actions(grant: KeyGrant) -> list[str]:
+    fenced_by_context = any(
+        key.startswith("kms:EncryptionContext") for test in grant.condition.values() for key in test
+    )
+    return [action for action in SERVICE_KEY_ACTIONS if not (fenced_by_context and action in DESCRIBE_ACTIONS)]
+
+
 @dataclass(frozen=True)
 class EncryptionKeyProps:
     """``purpose`` names the key and its alias; ``grants`` lists the services that may use it."""
@@ -72,7 +84,7 @@ class EncryptionKey(Construct):
             *(
                 Statement(
                     sid=f"Allow{grant.service.split('.')[0].title()}Service",
-                    actions=list(SERVICE_KEY_ACTIONS),
+                    actions=grant_actions(grant),
                     resources=["*"],
                     principal={"Service": grant.service},
                     condition=grant.condition,
