@@ -65,6 +65,51 @@ def regions_known_to_aws(config: EnvConfig) -> Iterator[Violation]:
             yield Violation(field, f"{region!r} is not an AWS region")
 
 
+@dataclass(frozen=True)
+class NameLimit:
+    """The longest physical name the platform derives for one kind of resource, and AWS's limit."""
+
+    kind: str  # as a person says it
+    resource_type: str  # the Terraform resource type, and the attribute holding the name
+    attribute: str
+    longest: str  # a template: {prefix}, {env}, {account}
+    limit: int
+
+    def longest_name(self, config: EnvConfig) -> str:
+        return self.longest.format(prefix=config.name_prefix, env=config.name, account=config.account_id)
+
+
+# tests/validate/test_name_limits.py checks every synthesized name against these templates, so a
+# longer name added later fails there, not in AWS.
+NAME_LIMITS = (
+    NameLimit("S3 bucket", "aws_s3_bucket", "bucket", "{prefix}-{env}-screen-recordings-replica-{account}", 63),
+    NameLimit("IAM role", "aws_iam_role", "name", "{prefix}-{env}-queue-experience-fn", 64),
+    NameLimit("Lambda function", "aws_lambda_function", "function_name", "{prefix}-{env}-queue-experience", 64),
+    NameLimit("EventBridge rule", "aws_cloudwatch_event_rule", "name", "{prefix}-{env}-command-center-snapshot", 64),
+    NameLimit("RDS instance", "aws_db_instance", "identifier", "{prefix}-{env}-postgres", 63),
+    NameLimit("SQS queue", "aws_sqs_queue", "name", "{prefix}-{env}-command-center-dlq", 80),
+    NameLimit("Firehose stream", "aws_kinesis_firehose_delivery_stream", "name", "{prefix}-{env}-ctr-export", 64),
+    NameLimit("Kinesis stream", "aws_kinesis_stream", "name", "{prefix}-{env}-queue-experience", 128),
+    NameLimit("DynamoDB table", "aws_dynamodb_table", "name", "{prefix}-{env}-queue-experience", 255),
+    NameLimit(
+        "log group", "aws_cloudwatch_log_group", "name", "/aws/rds/instance/{prefix}-{env}-postgres/postgresql", 512
+    ),
+)
+
+
+def physical_names_fit_aws_limits(config: EnvConfig) -> Iterator[Violation]:
+    """``name_prefix`` and ``name`` start every physical name; together they must leave room for the
+    longest name of each kind (an S3 bucket name over 63 characters fails only in AWS, or in synth)."""
+    for limit in NAME_LIMITS:
+        name = limit.longest_name(config)
+        if len(name) > limit.limit:
+            yield Violation(
+                "name_prefix",
+                f"with name {config.name!r}, the {limit.kind} name {name} would be {len(name)} characters; "
+                f"AWS allows {limit.limit} (shorten name_prefix or the env name)",
+            )
+
+
 def availability_zones_in_region(config: EnvConfig) -> Iterator[Violation]:
     zones = config.network.availability_zones
     for index, zone in enumerate(zones):
@@ -413,6 +458,7 @@ def emulator_settings_match_tier(config: EnvConfig) -> Iterator[Violation]:
 
 RULES: tuple[Rule, ...] = (
     regions_known_to_aws,
+    physical_names_fit_aws_limits,
     one_subnet_of_each_kind_per_az,
     availability_zones_in_region,
     subnets_inside_vpc,

@@ -498,6 +498,17 @@ def test_a_file_that_is_not_utf8_is_named_not_a_traceback(env_dir: Path) -> None
         load_env("dev", env_dir)
 
 
+def test_a_prefix_and_env_name_too_long_for_aws_names_stop_at_load(env_dir: Path) -> None:
+    """Each passes its own pattern; together they would make a bucket name over S3's 63 characters."""
+    text = (env_dir / "dev.toml").read_text().replace('name = "dev"', 'name = "devsandboxwest"')
+    (env_dir / "devsandboxwest.toml").write_text(text.replace('name_prefix = "cc"', 'name_prefix = "contactcenterplt"'))
+    with pytest.raises(EnvConfigError) as raised:
+        load_env("devsandboxwest", env_dir)
+    message = str(raised.value)
+    assert "name_prefix: with name 'devsandboxwest', the S3 bucket name contactcenterplt-devsandboxwest-" in message
+    assert "would be 70 characters; AWS allows 63" in message and "\n" not in message
+
+
 def test_unknown_environment_lists_the_known_ones(env_dir: Path) -> None:
     with pytest.raises(
         EnvConfigError, match=r"unknown environment 'qa'.*known environments: dev, local, prod, staging"
