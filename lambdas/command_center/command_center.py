@@ -11,6 +11,7 @@ No ``from __future__ import annotations`` here: powertools reads the route signa
 """
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from cc_shared.api import ApiError, resolver
+from botocore.exceptions import ClientError
+from cc_shared.api import ApiError, preflight, resolver
 from cc_shared.aws import client
 from cc_shared.settings import required
 
@@ -36,6 +38,11 @@ METRICS = {
     "OLDEST_CONTACT_AGE": "SECONDS",
 }
 QUEUES_PER_REQUEST = 100  # GetCurrentMetricData's filter limit
+INSTANCE_ID = re.compile(r"^[a-zA-Z0-9-]{1,100}$")
+
+
+class SnapshotError(ValueError):
+    """The invocation is neither the API nor the snapshot schedule, or names no usable instance."""
 
 
 def standard_queues(instance_id: str) -> Iterator[dict[str, str]]:
@@ -115,10 +122,18 @@ def get_queue_metrics(queue_id: str) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if "httpMethod" in event:
-        return app.resolve(event, context)
-    instance_id = event.get("instanceId")
-    if not isinstance(instance_id, str) or not instance_id:
-        raise ValueError("a scheduled snapshot needs the Connect instance id as 'instanceId' in the rule's input")
-    document = snapshot(instance_id)
+    if isinstance(event, dict) and "httpMethod" in event:
+        return preflight(event) or app.resolve(event, context)
+    instance_id = event.get("instanceId") if isinstance(event, dict) else None
+    if not isinstance(instance_id, str) or not INSTANCE_ID.match(instance_id):
+        raise SnapshotError("a scheduled snapshot needs the Connect instance id as 'instanceId' in the rule's input")
+    try:
+        document = snapshot(instance_id)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in (
+            "ResourceNotFoundException",
+            "InvalidParameterException",
+        ):
+            raise  # throttling and outages are retried by the schedule's retry policy
+        raise SnapshotError(f"Amazon Connect refused instance {instance_id!r}: {error}") from None
     return {"taken_at": document["taken_at"], "queues": len(document["queues"])}

@@ -18,6 +18,7 @@ from cc_shared import keys
 from cc_shared.aws import client
 from cc_shared.models import VOICEMAIL_RECEIVED, NotificationTargets, QueueExperience, VoicemailReceived
 from cc_shared.settings import integer, required
+from pydantic import ValidationError
 
 logger = Logger()
 tracer = Tracer()
@@ -86,9 +87,13 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], int]] = {VOICEMAIL_RECEIVED: on_v
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    detail_type = event.get("detail-type")
-    if detail_type not in HANDLERS:
+    detail_type = event.get("detail-type") if isinstance(event, dict) else None
+    if not isinstance(detail_type, str) or detail_type not in HANDLERS:
         raise UnsupportedEvent(f"no notification for detail-type {detail_type!r}; known: {sorted(HANDLERS)}")
-    sent = HANDLERS[detail_type](event.get("detail") or {})
+    try:
+        sent = HANDLERS[detail_type](event.get("detail") or {})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'detail'}: {e['msg']}" for e in error.errors()[:5])
+        raise UnsupportedEvent(f"the {detail_type} detail is not valid: {problems}") from None
     metrics.add_metric(name="NotificationsSent", unit="Count", value=sent)
     return {"detail_type": detail_type, "sent": sent}

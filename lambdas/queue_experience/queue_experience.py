@@ -33,8 +33,16 @@ QUEUE_ID = TypeAdapter(QueueId)
 CHECK_SECONDS = TypeAdapter(int)
 
 
+def section(event: Any, name: str) -> dict[str, Any]:
+    """``event["Details"][name]`` when Connect sent it as an object, else empty: a caller is waiting,
+    so an event of the wrong shape gets the defaults, never an error."""
+    details = event.get("Details") if isinstance(event, dict) else None
+    found = details.get(name) if isinstance(details, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def queue_id_of(event: dict[str, Any]) -> str | None:
-    raw = ((event.get("Details") or {}).get("Parameters") or {}).get("queueId")
+    raw = section(event, "Parameters").get("queueId")
     try:
         return QUEUE_ID.validate_python(raw)
     except ValidationError:
@@ -61,7 +69,7 @@ def load(queue_id: str | None) -> tuple[QueueExperience, bool]:
 
 
 def check_seconds_of(event: dict[str, Any]) -> int:
-    raw = ((event.get("Details") or {}).get("Parameters") or {}).get("checkSeconds")
+    raw = section(event, "Parameters").get("checkSeconds")
     try:
         seconds = CHECK_SECONDS.validate_python(raw, strict=False)
     except ValidationError:
@@ -90,8 +98,8 @@ def publish(contact_id: str, queue_id: str | None, configured: bool) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    contact = (event.get("Details") or {}).get("ContactData") or {}
-    contact_id = str(contact.get("ContactId") or "unknown")
+    contact_id = section(event, "ContactData").get("ContactId")
+    contact_id = contact_id if isinstance(contact_id, str) and contact_id else "unknown"
     queue_id = queue_id_of(event)
     experience, configured = load(queue_id)
     publish(contact_id, queue_id, configured)

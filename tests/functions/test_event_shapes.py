@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +46,58 @@ def test_utilities_names_what_it_expected(database: str, aws, lambda_context: An
 
     with contextlib.suppress(utilities.JobError):
         utilities.handler(event, lambda_context)
+
+
+connect_like = st.fixed_dictionaries(
+    {
+        "Name": st.just("ContactFlowEvent"),
+        "Details": st.one_of(
+            json_values, st.fixed_dictionaries({"ContactData": json_values, "Parameters": json_values})
+        ),
+    }
+)
+
+
+@pytest.fixture
+def experience_stream(aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    aws.client("kinesis").create_stream(StreamName="cc-test-experience-events", ShardCount=1)
+    monkeypatch.setenv("STREAM_NAME", "cc-test-experience-events")
+
+
+@PROPERTY_SETTINGS
+@given(event=st.one_of(json_values, connect_like))
+def test_queue_experience_always_answers_the_flow(table: str, experience_stream, lambda_context, event: Any) -> None:
+    """A caller is waiting: whatever Connect (or anything else) sends, the flow gets the safe defaults."""
+    import queue_experience
+
+    answer = queue_experience.handler(event, lambda_context)
+    assert isinstance(answer, dict) and all(isinstance(v, str) for v in answer.values()) and answer["welcomeMessage"]
+
+
+@PROPERTY_SETTINGS
+@given(
+    event=st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {
+                "source": st.just("contact-center.platform"),
+                "detail-type": st.just("VoicemailReceived"),
+                "detail": json_values,
+            }
+        ),
+    )
+)
+def test_notification_names_what_it_expected(database: str, aws, lambda_context: Any, event: Any) -> None:
+    import notification
+
+    with contextlib.suppress(notification.UnsupportedEvent):
+        notification.handler(event, lambda_context)
+
+
+@PROPERTY_SETTINGS
+@given(event=st.one_of(json_values, st.fixed_dictionaries({"instanceId": json_values})))
+def test_command_center_names_what_it_expected(database: str, aws, lambda_context: Any, event: Any) -> None:
+    import command_center
+
+    with contextlib.suppress(command_center.SnapshotError):
+        command_center.handler(event, lambda_context)
