@@ -80,7 +80,14 @@ def test_cursors_that_are_not_base64_json_are_400s(raw, cursor: str) -> None:
 )
 def test_any_json_body_is_a_2xx_or_a_named_4xx(raw, call, route: tuple[str, str], body: Any) -> None:
     call("POST", "/v1/queues", body=QUEUE)
-    assert_clean(*raw(api_request(*route, body=body)))
+    before = (call("GET", "/v1/queues", query={"limit": "100"}), call("GET", "/v1/queues/support/experience"))
+    status, answer, size = raw(api_request(*route, body=body))
+    assert_clean(status, answer, size)
+    if status >= 400:  # a refused request changed nothing
+        assert (
+            call("GET", "/v1/queues", query={"limit": "100"}),
+            call("GET", "/v1/queues/support/experience"),
+        ) == before
 
 
 @PROPERTY_SETTINGS

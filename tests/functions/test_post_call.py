@@ -156,3 +156,35 @@ def test_any_mix_of_poison_and_good_records_keeps_every_good_one(consume, postgr
     assert consume(payloads) == expected_failures
     stored = rows(postgres, database, f"SELECT contact_id FROM contacts WHERE contact_id LIKE '{run}-%' ORDER BY 1")
     assert [r[0] for r in stored] == sorted(f"{run}-{i}" for i, item in enumerate(batch) if item is None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    versions=st.lists(st.integers(min_value=0, max_value=59), min_size=1, max_size=5, unique=True),
+    order=st.randoms(use_true_random=False),
+    repeats=st.integers(min_value=1, max_value=2),
+)
+def test_any_order_of_replays_leaves_the_newest_contact_and_username(
+    consume, postgres, database: str, versions: list[int], order: Any, repeats: int
+) -> None:
+    """Versions of one contact (minute m, the agent named user-m) delivered in any order, some twice:
+    the contact row and the agent's username are the newest version's."""
+    run = uuid.uuid4().hex[:8]
+    agent = {"ARN": f"{AGENT_ARN}-{run}", "AgentInteractionDuration": 1}
+
+    def version(minute: int) -> bytes:
+        at = f"2026-11-24T11:{minute:02d}:00Z"
+        return ctr(f"{run}-c", at, DisconnectTimestamp=at, Attributes={"v": str(minute)},
+                   Agent={**agent, "Username": f"user-{minute}"})  # fmt: skip
+
+    deliveries = [version(minute) for minute in versions] * repeats
+    order.shuffle(deliveries)
+    for delivery in deliveries:
+        assert consume([delivery]) == []
+    newest = max(versions)
+    assert rows(postgres, database, f"SELECT attributes->>'v' FROM contacts WHERE contact_id = '{run}-c'") == [
+        (str(newest),)
+    ]
+    assert rows(postgres, database, f"SELECT username FROM agents WHERE agent_arn = '{agent['ARN']}'") == [
+        (f"user-{newest}",)
+    ]
