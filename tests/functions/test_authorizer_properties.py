@@ -15,22 +15,15 @@ from typing import Any
 
 import jwt
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.functions.strategies import PROPERTY_SETTINGS
+from tests.functions.strategies import json_values as json_values_of
 from tests.functions.test_authorizer import AUDIENCE, ISSUER, METHOD_ARN, RSA_KEY
 from tests.functions.test_authorizer import authorize as authorize
 
-PROPERTY_SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],  # the fixture's secret never changes
-)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-    max_leaves=8,
-)
+json_values = json_values_of(leaves=8, text=20)
 
 
 def b64(data: bytes) -> str:

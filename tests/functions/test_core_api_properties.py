@@ -8,22 +8,17 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.functions.events import api_request
+from tests.functions.strategies import PROPERTY_SETTINGS
+from tests.functions.strategies import json_values as json_values_of
 from tests.functions.test_core_api import QUEUE
 from tests.functions.test_core_api import call as call
 
-PROPERTY_SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
 MAX_ANSWER_BYTES = 16_384
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=12,
-)
+json_values = json_values_of(leaves=12, text=30)
 
 
 @pytest.fixture

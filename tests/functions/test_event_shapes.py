@@ -7,17 +7,13 @@ import contextlib
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-PROPERTY_SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=10,
-)
+from tests.functions.strategies import PROPERTY_SETTINGS
+from tests.functions.strategies import json_values as json_values_of
+
+json_values = json_values_of(leaves=10, text=12)
 s3_like = st.fixed_dictionaries(
     {
         "Records": st.lists(
