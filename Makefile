@@ -7,7 +7,6 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV ?=
-LAYERS := foundation data security integration application connect
 
 # Every Terraform process (ours and the one cdktf-cli starts) uses the project's CLI config:
 # providers from the offline mirror when the machine has one, a shared plugin cache, no checkpoint calls.
@@ -17,7 +16,7 @@ export TF_IN_AUTOMATION := 1
 # jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
-.PHONY: flows plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bench bootstrap plan deploy local local-down clean
+.PHONY: flows plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bench bootstrap plan deploy release-plan release-apply unlock state-versions state-restore local local-down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -94,8 +93,26 @@ plan-report: require-env synth ## PR plan report for ENV: reports/plan-<env>.md 
 drift: require-env synth ## Refresh-only drift check of ENV: reports/drift-<env>.md + .json; exit 0 clean, 2 drift, 1 error
 	$(PY) -m tools.drift $(ENV)
 
-deploy: require-env setup ## cdktf deploy every layer stack of ENV (run `make bootstrap ENV=...` once first)
-	npx --no-install cdktf deploy $(addsuffix -$(ENV),$(LAYERS))
+deploy: require-env synth ## Plan, approve (terminal, or AUTO_APPROVE=1) and apply every stack of ENV from saved plans; exit 3 if not approved
+	$(PY) -m tools.release deploy $(ENV)
+
+release-plan: require-env synth ## Saved plans of every stack of ENV + release.json (the deploy workflow's reviewed artifact)
+	$(PY) -m tools.release plan $(ENV)
+
+release-apply: require-env synth ## Apply the saved plans of release-plan; exit 4 (nothing applied) when they are stale
+	$(PY) -m tools.release apply $(ENV)
+
+unlock: require-env ## Release the state lock a killed apply left on STACK of ENV (says who held it)
+	@test -n "$(STACK)" || { echo "error: set STACK, e.g. make unlock ENV=dev STACK=data"; exit 2; }
+	$(PY) -m tools.state unlock $(ENV) $(STACK)
+
+state-versions: require-env ## The versions of STACK's state object, newest first
+	@test -n "$(STACK)" || { echo "error: set STACK, e.g. make state-versions ENV=dev STACK=data"; exit 2; }
+	$(PY) -m tools.state versions $(ENV) $(STACK)
+
+state-restore: require-env ## Make VERSION of STACK's state current again, then plan against it
+	@test -n "$(STACK)" -a -n "$(VERSION)" || { echo "error: set STACK and VERSION (make state-versions)"; exit 2; }
+	$(PY) -m tools.state restore $(ENV) $(STACK) $(VERSION)
 
 local: setup ## Start the emulator, deploy every `local` stack, print outputs (emulator keeps running)
 	@$(PY) -m tools.emulator start

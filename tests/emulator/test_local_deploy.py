@@ -407,6 +407,22 @@ def test_plan_report_blocks_replacing_the_table(deployment: LocalDeployment) -> 
     assert exit_code(reports, allow_stateful_changes=True) == 0
 
 
+def test_make_deploy_without_a_terminal_plans_every_stack_and_has_nothing_to_approve(
+    deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `make deploy ENV=local </dev/null` does on the converged env: a saved plan per stack, no
+    changes, nothing to approve, exit 0 (where `cdktf deploy` crashed asking for raw mode)."""
+    import io
+
+    from tools import release
+
+    monkeypatch.delenv("AUTO_APPROVE", raising=False)
+    out = io.StringIO()
+    plans = tmp_path_factory.mktemp("plans")
+    release.deploy(deployment.outdir, "local", plans, release.approver(out, io.StringIO()), out)
+    assert out.getvalue().splitlines() == [f"[{stack}] no changes" for stack in deployment.outputs]
+
+
 def test_drift_detection_reports_exactly_the_out_of_band_changes(
     deployment: LocalDeployment, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -25,7 +25,7 @@ def load(name: str) -> dict[Any, Any]:
 
 
 def test_workflows_pass_actionlint() -> None:
-    assert [path.name for path in WORKFLOWS] == ["ci.yml", "drift.yml", "plan.yml"]
+    assert [path.name for path in WORKFLOWS] == ["ci.yml", "deploy-env.yml", "deploy.yml", "drift.yml", "plan.yml"]
     result = actionlint(*WORKFLOWS)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -58,3 +58,31 @@ def test_aws_access_is_oidc_role_assumption_only(name: str, command: str) -> Non
 def test_drift_runs_on_a_schedule_and_plan_on_pull_requests() -> None:
     assert load("drift.yml")[True]["schedule"]  # PyYAML reads the `on` key as True
     assert "pull_request" in load("plan.yml")[True]
+
+
+def test_deploy_goes_dev_staging_prod_applying_only_the_reviewed_saved_plans() -> None:
+    deploy = load("deploy.yml")
+    assert deploy[True]["push"]["branches"] == ["main"]
+    jobs = deploy["jobs"]
+    assert [jobs[env]["with"]["env"] for env in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
+    assert jobs["staging"]["needs"] == "dev" and jobs["prod"]["needs"] == "staging"
+    one_env = load("deploy-env.yml")
+    assert one_env["concurrency"] == {"group": "deploy-${{ inputs.env }}", "cancel-in-progress": False}
+    plan, apply = one_env["jobs"]["plan"], one_env["jobs"]["apply"]
+    assert apply["needs"] == "plan" and apply["environment"] == "${{ inputs.env }}"  # prod: required reviewers
+    plan_runs = [str(step.get("run", "")) for step in plan["steps"]]
+    assert any("make plan-report" in run for run in plan_runs) and any("make release-plan" in run for run in plan_runs)
+    assert any("make release-apply" in str(step.get("run", "")) for step in apply["steps"])
+    uploaded = next(s for s in plan["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+    downloaded = next(s for s in apply["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact"))
+    assert uploaded["with"]["name"] == downloaded["with"]["name"] == "plans-${{ inputs.env }}"
+    for job in (plan, apply):
+        credentials = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws"))
+        assert set(credentials["with"]) == {"role-to-assume", "aws-region"}, "no long-lived keys"
+
+
+def test_every_workflow_runs_node_22() -> None:
+    texts = [path.read_text() for path in WORKFLOWS] + [(ROOT / ".github/actions/toolchain/action.yml").read_text()]
+    versions = [line.split(":", 1)[1].strip().strip('"') for text in texts for line in text.splitlines()
+                if line.strip().startswith("node-version:")]  # fmt: skip
+    assert versions and set(versions) == {"22"}
