@@ -61,7 +61,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import FunctionIdentity
-from modules.naming import Function, function_name
+from modules.naming import Function, Stream, function_name
 from modules.policy import Statement, policy_document
 from modules.secure_bucket import SecureBucket
 
@@ -78,6 +78,9 @@ TIMEOUTS = {
 # Invoked asynchronously (S3 notifications, EventBridge): retries and a dead-letter queue apply.
 ASYNC_FUNCTIONS = (Function.VOICEMAIL, Function.NOTIFICATION, Function.COMMAND_CENTER, Function.UTILITIES)
 STREAM_BATCH_SIZE = 100
+# Which function consumes which Kinesis stream (an event source mapping each); monitoring watches
+# exactly these streams' iterator age.
+STREAM_CONSUMERS = {Stream.CTR: Function.POST_CALL}
 STREAM_MAX_RETRIES = 5
 VOICEMAIL_PREFIX = "voicemail/"
 
@@ -434,7 +437,7 @@ class Functions(Construct):
         )
 
     def _ctr_consumer(self) -> LambdaEventSourceMapping:
-        props, function = self._props, Function.POST_CALL
+        props, function = self._props, STREAM_CONSUMERS[Stream.CTR]
         queue = self._dead_letter_queue(function)
         read = IamRolePolicy(
             self,

@@ -23,12 +23,11 @@ from envs import EnvConfig
 from modules.dynamodb import table_name
 from modules.iam import firehose_delivery_stream_name
 from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
+from modules.lambda_ import STREAM_CONSUMERS, sizing
 from modules.naming import API_STAGE, Function, Stream, api_name, function_name, stream_name
 from modules.rds import database_identifier
 
 FIVE_MINUTES = 300
-# Consumers of these streams fall behind when the iterator age grows (post-call reads CTRs).
-CONSUMED_STREAMS = (Stream.CTR, Stream.AGENT_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,12 @@ class AlarmSpec:
 
 
 def function_alarms(config: EnvConfig) -> list[AlarmSpec]:
-    timeout_ms = config.lambdas.timeout_seconds * 1000
+    """Errors, throttles, and a p95 duration above 80% of the function's own timeout (a nightly job
+    with 900 s and a flow's function with 8 s cannot share one threshold)."""
     specs = []
     for function in Function:
         dimensions = {"FunctionName": function_name(config, function)}
+        timeout_ms = sizing(config, function).timeout_seconds * 1000
         specs += [
             AlarmSpec(f"{function.value}-errors", "invocations failed", "AWS/Lambda", "Errors", dimensions, 1),
             AlarmSpec(f"{function.value}-throttles", "invocations throttled", "AWS/Lambda", "Throttles", dimensions, 1),
@@ -135,7 +136,7 @@ def stream_alarms(config: EnvConfig) -> list[AlarmSpec]:
             60_000,
             statistic="Maximum",
         )
-        for stream in CONSUMED_STREAMS
+        for stream in STREAM_CONSUMERS  # a stream nobody reads has no iterator age to watch
     ]
     specs.append(
         AlarmSpec(

@@ -76,3 +76,34 @@ def test_one_dashboard_per_environment(platform: dict[str, Any], application: di
         assert dashboard["dashboard_name"] == f"cc-{env}-overview"
         widgets = json.loads(dashboard["dashboard_body"])["widgets"]
         assert [w["properties"]["title"] for w in widgets][:2] == ["Lambda errors", "Private API"]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_each_duration_alarm_is_80_percent_of_the_timeout_of_the_function_it_watches(
+    platform: dict[str, Any], application: dict[str, dict[str, Any]], synth: SynthFn, env: str
+) -> None:
+    """utilities (900 s) must not alarm on every nightly export, queue_experience (8 s) must be able to."""
+    watched = alarms(platform, application, env)
+    integration = synth(platform[env].integration)
+    functions = platform[env].integration.functions.entry_points
+    for function in Function:
+        timeout = body(integration, functions[function].function)["timeout"]
+        assert watched[f"{function.value}-duration"]["threshold"] == 0.8 * timeout * 1000
+    assert (
+        watched["utilities-duration"]["threshold"] == 720_000
+        and watched["queue-experience-duration"]["threshold"] == 6_400
+    )
+
+
+def test_iterator_age_is_watched_on_exactly_the_streams_a_function_consumes(
+    platform: dict[str, Any], application: dict[str, dict[str, Any]], synth: SynthFn
+) -> None:
+    watched = {name for name in alarms(platform, application, "prod") if name.endswith("-iterator-age")}
+    integration = synth(platform["prod"].integration)
+    consumed = {
+        mapping["event_source_arn"]
+        for mapping in integration["resource"].get("aws_lambda_event_source_mapping", {}).values()
+    }
+    streams = platform["prod"].integration.streams.streams
+    assert watched == {f"{stream.value}-iterator-age" for stream in streams if ref(streams[stream], "arn") in consumed}
+    assert watched == {"ctr-iterator-age"}  # nothing reads the agent-event stream
