@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from envs import EnvConfig
@@ -75,6 +76,8 @@ def api_alarms(config: EnvConfig) -> list[AlarmSpec]:
     dimensions = {"ApiName": api_name(config), "Stage": API_STAGE}
     return [
         AlarmSpec("api-5xx", "API answered with server errors", "AWS/ApiGateway", "5XXError", dimensions, 5),
+        # Callers' mistakes are theirs, but a burst of them is an attack or a broken client release.
+        AlarmSpec("api-4xx", "a burst of refused API requests", "AWS/ApiGateway", "4XXError", dimensions, 100),
         AlarmSpec(
             "api-latency",
             "API p95 latency above 2 s",
@@ -170,10 +173,34 @@ def all_alarms(config: EnvConfig) -> list[AlarmSpec]:
     ]
 
 
-class Monitoring(Construct):
-    """Exposes ``topic`` (alarm notifications), ``alarms`` (name -> alarm) and ``dashboard``."""
+def dead_letter_alarms(queues: Mapping[Function, SqsQueue]) -> list[AlarmSpec]:
+    """Any message in a dead-letter queue is a failure nobody has looked at yet (a lost voicemail
+    notification, a CTR batch position): alarm on the first one."""
+    return [
+        AlarmSpec(
+            f"{function.value}-dlq-depth",
+            "a failed invocation waits in the dead-letter queue",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": queue.name},
+            1,
+            statistic="Maximum",
+        )
+        for function, queue in queues.items()
+    ]
 
-    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig) -> None:
+
+class Monitoring(Construct):
+    """Exposes ``topic`` (alarm notifications), ``alarms`` (name -> alarm) and ``dashboard``.
+    ``dead_letter_queues`` (function -> its queue) each get a depth alarm."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        config: EnvConfig,
+        dead_letter_queues: Mapping[Function, SqsQueue] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         key = EncryptionKey(
             self,
@@ -196,7 +223,8 @@ class Monitoring(Construct):
             SnsTopicSubscription(
                 self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=config.monitoring.alarm_email
             )
-        self.alarms = {spec.name: self._alarm(config, spec) for spec in all_alarms(config)}
+        specs = [*all_alarms(config), *dead_letter_alarms(dead_letter_queues or {})]
+        self.alarms = {spec.name: self._alarm(config, spec) for spec in specs}
         self.dashboard = CloudwatchDashboard(
             self, "dashboard", dashboard_name=config.resource_name("overview"), dashboard_body=dashboard_body(config)
         )

@@ -56,7 +56,7 @@ class ApplicationStack(LayerStack):
                 dead_letter_queues=functions.dead_letter_queues,
             ),
         )
-        self.monitoring = Monitoring(self, "monitoring", config)
+        self.monitoring = Monitoring(self, "monitoring", config, integration.functions.dead_letter_queues)
         TerraformOutput(self, "api_id", value=self.api.api.id)
         TerraformOutput(self, "api_invoke_url", value=invoke_url(self.api.api, config))
         TerraformOutput(self, "alarm_topic_arn", value=self.monitoring.topic.arn)

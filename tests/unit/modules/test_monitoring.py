@@ -107,3 +107,17 @@ def test_iterator_age_is_watched_on_exactly_the_streams_a_function_consumes(
     streams = platform["prod"].integration.streams.streams
     assert watched == {f"{stream.value}-iterator-age" for stream in streams if ref(streams[stream], "arn") in consumed}
     assert watched == {"ctr-iterator-age"}  # nothing reads the agent-event stream
+
+
+def test_every_dead_letter_queue_alarms_on_its_first_message(
+    platform: dict[str, Any], application: dict[str, dict[str, Any]]
+) -> None:
+    watched = alarms(platform, application, "prod")
+    queues = platform["prod"].integration.functions.dead_letter_queues
+    assert queues  # the async functions and the CTR consumer
+    for function, queue in queues.items():
+        alarm = watched[f"{function.value}-dlq-depth"]
+        assert (alarm["metric_name"], alarm["threshold"], alarm["statistic"]) == (
+            "ApproximateNumberOfMessagesVisible", 1, "Maximum")  # fmt: skip
+        assert alarm["dimensions"] == {"QueueName": ref(queue, "name")}  # the queue object's own name
+    assert watched["api-4xx"]["metric_name"] == "4XXError"
