@@ -105,5 +105,18 @@ def load_env(name: str, env_dir: Path = ENV_DIR) -> EnvConfig:
 
 
 def load_envs(names: list[str] | None = None, env_dir: Path = ENV_DIR) -> list[EnvConfig]:
-    """Load several environments; all of them are validated before any is used."""
-    return [load_env(name, env_dir) for name in (names or env_names(env_dir))]
+    """Load several environments; all of them are validated before any is used, also together:
+    account-wide settings are managed by one env per account and region."""
+    configs = [load_env(name, env_dir) for name in (names or env_names(env_dir))]
+    managers: dict[tuple[str, str], list[str]] = {}
+    for config in configs:
+        if config.api.manage_account_logging:
+            managers.setdefault((config.account_id, config.region), []).append(config.name)
+    for (account, region), envs in managers.items():
+        if len(envs) > 1:
+            files = ", ".join(_display(env_dir / f"{name}.toml") for name in envs)
+            raise EnvConfigError(
+                f"{files}: api.manage_account_logging: API Gateway's CloudWatch role is one setting per account and "
+                f"region ({account}, {region}); set it false in all but one"
+            )
+    return configs

@@ -221,6 +221,9 @@ class ApiConfig(_Section):
     # The resource policy that admits only the execute-api VPC endpoint. Only the emulator tier
     # may turn it off: moto returns the policy in a form the provider cannot parse (README, gaps).
     restrict_to_vpc_endpoint: bool = True
+    # API Gateway's CloudWatch role is one setting per account and region: exactly one env of each
+    # account and region manages it (the others rely on it); two would overwrite each other.
+    manage_account_logging: bool = True
 
 
 class NotificationConfig(_Section):

@@ -245,7 +245,7 @@ class PrivateApi(Construct):
             retention_in_days=config.api.access_log_retention_days,
             kms_key_id=props.logs_key_arn,
         )
-        self.account_logging = self._account_logging()
+        self.account_logging = self._account_logging() if config.api.manage_account_logging else None
         self.stage = self._stage()
 
     def _account_logging(self) -> ApiGatewayAccount:
@@ -399,7 +399,7 @@ class PrivateApi(Construct):
             access_log_settings=ApiGatewayStageAccessLogSettings(
                 destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
-            depends_on=[self.account_logging],
+            depends_on=[self.account_logging] if self.account_logging else None,
         )
         ApiGatewayMethodSettings(
             self,

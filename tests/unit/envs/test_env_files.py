@@ -528,3 +528,14 @@ def test_resource_names_and_state_keys_come_from_prefix_and_env(configs: dict[st
     assert dev.resource_name("vpc") == "cc-dev-vpc"
     assert dev.state_bucket == "cc-dev-tfstate-111111111111"
     assert dev.state_key("foundation-dev") == "dev/foundation-dev.tfstate"
+
+
+def test_two_envs_in_one_account_and_region_cannot_both_manage_api_gateways_account_setting(env_dir: Path) -> None:
+    from envs import load_envs
+
+    staging = env_dir / "staging.toml"
+    staging.write_text(staging.read_text().replace('account_id = "222222222222"', 'account_id = "111111111111"'))
+    with pytest.raises(EnvConfigError, match=r"dev\.toml, .*staging\.toml: api\.manage_account_logging: API Gateway"):
+        load_envs(["dev", "staging"], env_dir)
+    staging.write_text(staging.read_text().replace("[api]\n", "[api]\nmanage_account_logging = false\n"))
+    assert [config.name for config in load_envs(["dev", "staging"], env_dir)] == ["dev", "staging"]

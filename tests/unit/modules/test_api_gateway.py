@@ -132,3 +132,22 @@ def test_body_models_match_the_functions_pydantic_models() -> None:
         assert set(schema["properties"]) == set(generated["properties"]), name
         assert set(schema.get("required", [])) == set(generated.get("required", [])), name
         assert schema["additionalProperties"] is False
+
+
+def test_only_the_env_that_manages_the_account_setting_creates_it(
+    configs: dict[str, EnvConfig], synth: SynthFn
+) -> None:
+    """API Gateway's CloudWatch role is one setting per account and region (envs.load_envs keeps one manager)."""
+    from cdktf import Testing
+
+    from stacks.app import lambda_packages
+    from stacks.platform import add_environment
+
+    config = configs["dev"]
+    follower = config.model_copy(update={"api": config.api.model_copy(update={"manage_account_logging": False})})
+    packages = lambda_packages([config.lambdas.architecture])[config.lambdas.architecture]
+    application = add_environment(Testing.app(), follower, packages).application
+    assert application.api.account_logging is None
+    stack = synth(application)
+    assert not resources(stack, "aws_api_gateway_account")
+    assert "depends_on" not in next(iter(stack["resource"]["aws_api_gateway_stage"].values()))
