@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from tools.deploy import PLAN_HAS_CHANGES, deployment_order, init, stack_dir
+from tools.deploy import PLAN_HAS_CHANGES, deployment_order, init, plan_only_stacks, stack_dir
 from tools.terraform import REPO_ROOT, TerraformError, run_terraform
 
 EXIT_NOT_APPROVED = 3
@@ -113,7 +113,11 @@ def approver(out: TextIO = sys.stdout, answers: TextIO = sys.stdin) -> Callable[
 def deploy(outdir: Path, env: str, plans: Path, approve: Callable[[StackPlan], bool], out: TextIO = sys.stdout) -> None:
     """Plan, approve and apply every stack of ``env`` in order; stops at the first stack not approved."""
     plans.mkdir(parents=True, exist_ok=True)
+    planned_only = set(plan_only_stacks(env))
     for stack in deployment_order(outdir, env):
+        if stack in planned_only:
+            print(f"[{stack}] skipped: the emulator does not serve it ([emulator] plan_only_layers)", file=out)
+            continue
         plan = plan_stack(outdir, stack, plans)
         if not plan.changes:
             print(f"[{stack}] no changes", file=out)

@@ -55,3 +55,15 @@ def test_exit_codes_say_what_happened(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / "dev").mkdir()
     (tmp_path / "dev" / release.RELEASE_FILE).write_text(json.dumps({"env": "dev", "commit": "old", "stacks": {}}))
     assert release.main(["apply", "dev", "--plans", str(tmp_path)]) == release.EXIT_STALE
+
+
+def test_plan_only_stacks_are_skipped_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(release, "deployment_order", lambda outdir, env: ["data-local", "connect-local"])
+    monkeypatch.setattr(release, "plan_only_stacks", lambda env: ("connect-local",))
+    monkeypatch.setattr(release, "plan_stack", lambda outdir, stack, plans: release.StackPlan(stack, False, "", plans))
+    out = io.StringIO()
+    release.deploy(tmp_path, "local", tmp_path / "plans", lambda plan: False, out)
+    assert out.getvalue().splitlines() == [
+        "[data-local] no changes",
+        "[connect-local] skipped: the emulator does not serve it ([emulator] plan_only_layers)",
+    ]
