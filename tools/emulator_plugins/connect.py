@@ -11,9 +11,9 @@ every id a resource points at exists in the same instance (ResourceNotFoundExcep
 use are not deleted (ResourceInUseException), published flow content follows the flow language and
 points at what exists (InvalidContactFlowException, ``connect_flows.py``), storage points at buckets,
 streams and keys that exist, a routing profile's concurrency per channel, user identity by the
-instance's identity management type. What the provider needs beyond the reference is in
-``/work/research``-style notes in the README (e.g. ``Tags`` always returned, empty optional objects
-omitted, a new queue ENABLED).
+instance's identity management type. What hashicorp/aws needs beyond the reference is answered
+too: ``Tags`` always returned, empty optional objects omitted, a new queue ENABLED, a new instance
+ACTIVE at once, a module's create answer carrying ``Id``.
 """
 
 from __future__ import annotations
