@@ -14,6 +14,7 @@ Usage: ``python -m tools.iam_lint [--outdir cdktf.out]`` (exit 0 clean, 1 with f
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import sys
@@ -146,8 +147,6 @@ def load_accepted(path: Path = ACCEPTED_FILE) -> list[Accepted]:
 
 def run(outdir: Path, envs: Sequence[str] = LINTED_ENVS) -> tuple[list[Finding], list[Accepted], int]:
     """Findings not accepted, accepted entries that matched nothing, and how many documents were linted."""
-    import fnmatch
-
     accepted = load_accepted()
     used: set[Accepted] = set()
     open_findings: list[Finding] = []
