@@ -70,7 +70,7 @@ def new_objects(event: Any) -> list[NewObject]:
         return []
     if isinstance(event, dict) and event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
         detail = event["detail"] if isinstance(event.get("detail"), dict) else {}
-        return [_new_object(detail.get("bucket"), detail.get("object"), event.get("time"), "detail")]
+        return [_new_object(detail.get("bucket"), detail.get("object"), event.get("time"), "detail", url_encoded=False)]
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list) or not all(isinstance(record, dict) and "s3" in record for record in records):
         keys = ", ".join(sorted(event)[:8]) if isinstance(event, dict) else type(event).__name__
@@ -82,11 +82,14 @@ def new_objects(event: Any) -> list[NewObject]:
             logger.info("not an object creation; ignored", extra={"event_name": record.get("eventName")})
             continue
         s3 = record["s3"] if isinstance(record["s3"], dict) else {}
-        found.append(_new_object(s3.get("bucket"), s3.get("object"), record.get("eventTime"), f"Records[{index}].s3"))
+        where = f"Records[{index}].s3"
+        found.append(_new_object(s3.get("bucket"), s3.get("object"), record.get("eventTime"), where, url_encoded=True))
     return found
 
 
-def _new_object(bucket: Any, item: Any, time: Any, where: str) -> NewObject:
+def _new_object(bucket: Any, item: Any, time: Any, where: str, url_encoded: bool) -> NewObject:
+    """The object one record announces; ``url_encoded``: notifications URL-encode keys (a space is
+    '+'), EventBridge events do not."""
     name = bucket.get("name") if isinstance(bucket, dict) else None
     key = item.get("key") if isinstance(item, dict) else None
     version = item.get("versionId") if isinstance(item, dict) else None
@@ -96,8 +99,7 @@ def _new_object(bucket: Any, item: Any, time: Any, where: str) -> NewObject:
         received = datetime.fromisoformat(str(time).replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
         raise WrongEvent(f"{where}: the event time {time!r} is not a timestamp") from None
-    # Notifications URL-encode keys (a space is '+'); EventBridge events do not.
-    return NewObject(name, unquote_plus(key) if where.startswith("Records") else key,
+    return NewObject(name, unquote_plus(key) if url_encoded else key,
                      version if isinstance(version, str) else None, received)  # fmt: skip
 
 

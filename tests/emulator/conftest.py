@@ -219,9 +219,10 @@ def prepare(
     return checks
 
 
-def _standalone(config: EnvConfig, outdir: Path, workdir: Path, resources: dict[str, Any]) -> tuple[Path, str]:
+def _standalone(config: EnvConfig, outdir: Path, workdir: Path, resources: dict[str, Any]) -> Path:
     """A Terraform root in ``workdir`` with the connect stack's provider settings, local state and
-    ``resources`` (a ``resource`` block); initialized. Also returns the applied instance's id."""
+    ``resources`` (a ``resource`` block, where ``${instance_id}`` and ``${instance_arn}`` stand for
+    the applied instance's); initialized."""
     stack = json.loads((outdir / "stacks" / "connect-local" / "cdk.tf.json").read_text())
     client = boto3.client("connect", region_name=config.region, endpoint_url=config.emulator.url,  # type: ignore[union-attr]
                           aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
@@ -234,7 +235,7 @@ def _standalone(config: EnvConfig, outdir: Path, workdir: Path, resources: dict[
     }  # fmt: skip
     (workdir / "main.tf.json").write_text(json.dumps(document))
     init(workdir)
-    return workdir, instance["Id"]
+    return workdir
 
 
 def _apply_invalid_flow(config: EnvConfig, outdir: Path, workdir: Path) -> str:
@@ -247,7 +248,7 @@ def _apply_invalid_flow(config: EnvConfig, outdir: Path, workdir: Path) -> str:
          "Transitions": {"NextAction": "end", "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}},
         {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}  # fmt: skip
     flow = {"instance_id": "${instance_id}", "name": "refused", "type": "CONTACT_FLOW", "content": json.dumps(content)}
-    root, _ = _standalone(config, outdir, workdir, {"aws_connect_contact_flow": {"refused": flow}})
+    root = _standalone(config, outdir, workdir, {"aws_connect_contact_flow": {"refused": flow}})
     try:
         run_terraform(root, "apply", "-input=false", "-no-color", "-auto-approve")
     except TerraformError as refused:
@@ -259,7 +260,7 @@ def _claim_plan_and_release_a_number(config: EnvConfig, outdir: Path, workdir: P
     """``aws_connect_phone_number`` through the provider: claimed (search, claim, wait for CLAIMED),
     planned again, then destroyed (release, wait until gone). What each step showed."""
     number = {"target_arn": "${instance_arn}", "country_code": "US", "type": "DID", "description": "Local line"}
-    root, _ = _standalone(config, outdir, workdir, {"aws_connect_phone_number": {"line": number}})
+    root = _standalone(config, outdir, workdir, {"aws_connect_phone_number": {"line": number}})
     run_terraform(root, "apply", "-input=false", "-no-color", "-auto-approve")
     state = json.loads(run_terraform(root, "show", "-json", "-no-color").stdout)
     [claimed] = state["values"]["root_module"]["resources"]
