@@ -28,13 +28,15 @@ import pytest
 
 from envs import EnvConfig
 from envs.schema import EmulatorConfig
+from tests.emulator import fault_drills
 from tools.deploy import Deployment, StackRun, deploy_env, deployment_order, init, plan_exit_code
 from tools.emulator import Emulator, start_emulator
 from tools.plan_report import detailed_plan, report_env
 from tools.terraform import TerraformError, run_terraform
 
-# Terraform processes the background checks may run beside the deploy's own (2 cores).
-CHECK_WORKERS = 2
+# Background checks at once beside the deploy: two that plan (CPU, 2 cores) and the state-fault
+# drills, which mostly wait on the provider's SQS waits.
+CHECK_WORKERS = 3
 
 
 class AfterApply:
@@ -101,13 +103,15 @@ class LocalDeployment:
         return self.checks[name].result()
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            region_name=self.config.region,
-            endpoint_url=self.emulator.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return emulator_client(self.config, service)
+
+
+def emulator_client(config: EnvConfig, service: str) -> Any:
+    """A boto3 client for ``service`` on the emulator ``config`` points at."""
+    assert config.emulator is not None, "the env is not pointed at the emulator"
+    emulator = config.emulator
+    return boto3.client(service, region_name=config.region, endpoint_url=emulator.url,
+                        aws_access_key_id=emulator.access_key, aws_secret_access_key=emulator.secret_key)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -173,6 +177,8 @@ def prepare(
       that is not associated with the instance), against the applied instance.
     - ``phone-number``: a number claimed for the applied instance, planned again and released, each
       by Terraform (``local`` itself claims none: routing numbers runs a function, see README gaps).
+    - ``state-faults``: the state and lock fault drills (fault_drills.py), which need only the state
+      bucket.
     """
     import modules.dynamodb as dynamodb
     import modules.lambda_ as lambda_module
@@ -182,6 +188,10 @@ def prepare(
 
     plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
     checks: dict[str, Future[Any]] = {}
+    drills = tmp_path_factory.mktemp("fault-drill")
+    checks["state-faults"] = after.when_applied("bootstrap-local", lambda: fault_drills.run_all(
+        fault_drills.drill_root(outdir / "stacks" / "data-local", drills),
+        emulator_client(config, "s3"), emulator_client(config, "sqs")))  # fmt: skip
     for stack in deployment_order(outdir, "local"):
         if stack not in plan_only:
             checks[f"second-plan:{stack}"] = after.when_applied(
@@ -224,9 +234,7 @@ def _standalone(config: EnvConfig, outdir: Path, workdir: Path, resources: dict[
     ``resources`` (a ``resource`` block, where ``${instance_id}`` and ``${instance_arn}`` stand for
     the applied instance's); initialized."""
     stack = json.loads((outdir / "stacks" / "connect-local" / "cdk.tf.json").read_text())
-    client = boto3.client("connect", region_name=config.region, endpoint_url=config.emulator.url,  # type: ignore[union-attr]
-                          aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-    instance = client.list_instances()["InstanceSummaryList"][0]
+    instance = emulator_client(config, "connect").list_instances()["InstanceSummaryList"][0]
     document = {
         "terraform": {"required_providers": stack["terraform"]["required_providers"]},
         "provider": stack["provider"],
