@@ -1,9 +1,10 @@
 """The local AWS emulator: moto's server, with the services moto lacks plugged in front of it.
 
 moto's own server (``moto_server``) serves every service it implements; this is the same WSGI
-application, wrapped so that requests for a plugged-in service (today Amazon Connect, see
-``tools/emulator_plugins/connect.py``) are answered by the plugin instead. A request's service is
-read from its SigV4 credential scope, as AWS's front end does. ``/moto-api/reset`` resets the
+application, wrapped so that requests for a plugged-in service are answered by the plugin instead:
+Amazon Connect (``tools/emulator_plugins/connect.py``) and the Kinesis Video Streams media APIs
+(``tools/emulator_plugins/kinesis_video.py``; the rest of Kinesis Video stays with moto). A
+request's service is read from its SigV4 credential scope, as AWS's front end does. ``/moto-api/reset`` resets the
 plugins too. Started by ``tools/emulator.py`` (``make local``, the tests), never forked from moto.
 
 Usage: ``python -m tools.emulator_server -H 127.0.0.1 -p 4566``.
@@ -20,12 +21,14 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from types import FrameType
 from typing import Any
+from typing import Protocol as Protocol_
 from urllib.parse import quote
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
 from tools.emulator_plugins.connect import ConnectBackend
+from tools.emulator_plugins.kinesis_video import KinesisVideoMedia
 from tools.emulator_plugins.rest_json import Protocol, ServiceError
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/(?P<region>[^/,]+)/(?P<service>[^/,]+)/aws4_request")
@@ -41,6 +44,12 @@ class Plugin:
 
     def __init__(self, protocol: Protocol, backend: ConnectBackend) -> None:
         self.protocol, self.backend = protocol, backend
+
+    def handles(self, path: str) -> bool:
+        return True
+
+    def reset(self) -> None:
+        self.backend.reset()
 
     def __call__(self, environ: dict[str, Any], region: str) -> tuple[int, dict[str, str], bytes]:
         protocol = self.protocol
@@ -66,19 +75,27 @@ def _raw_path(environ: dict[str, Any]) -> str:
     return str(raw).split("?", 1)[0] if raw else quote(environ.get("PATH_INFO", "/"))
 
 
+class Served(Protocol_):
+    """What a plugin offers: which paths of its service it answers, the answer, and a reset."""
+
+    def handles(self, path: str) -> bool: ...
+    def __call__(self, environ: dict[str, Any], region: str) -> tuple[int, dict[str, str], bytes]: ...
+    def reset(self) -> None: ...
+
+
 class EmulatorApp:
     """moto's application with the plugins in front of it."""
 
-    def __init__(self, moto_app: WsgiApp, plugins: dict[str, Plugin]) -> None:
+    def __init__(self, moto_app: WsgiApp, plugins: dict[str, Served]) -> None:
         self.moto_app, self.plugins = moto_app, plugins
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == RESET_PATH and environ.get("REQUEST_METHOD") == "POST":
             for plugin in self.plugins.values():
-                plugin.backend.reset()
+                plugin.reset()
         scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         plugin = self.plugins.get(scope["service"]) if scope else None
-        if plugin is None or scope is None:
+        if plugin is None or scope is None or not plugin.handles(environ.get("PATH_INFO", "/")):
             return self.moto_app(environ, start_response)
         status, headers, body = plugin(environ, scope["region"])
         start_response(
@@ -89,7 +106,9 @@ class EmulatorApp:
 
 def application() -> EmulatorApp:
     moto_app = DomainDispatcherApplication(create_backend_app)
-    return EmulatorApp(moto_app, {"connect": Plugin(Protocol("connect"), ConnectBackend())})
+    return EmulatorApp(
+        moto_app, {"connect": Plugin(Protocol("connect"), ConnectBackend()), "kinesisvideo": KinesisVideoMedia()}
+    )
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
