@@ -83,11 +83,11 @@ class NameLimit:
 # longer name added later fails there, not in AWS.
 NAME_LIMITS = (
     NameLimit("S3 bucket", "aws_s3_bucket", "bucket", "{prefix}-{env}-screen-recordings-replica-{account}", 63),
-    NameLimit("IAM role", "aws_iam_role", "name", "{prefix}-{env}-queue-experience-fn", 64),
-    NameLimit("Lambda function", "aws_lambda_function", "function_name", "{prefix}-{env}-queue-experience", 64),
+    NameLimit("IAM role", "aws_iam_role", "name", "{prefix}-{env}-voicemail-packager-fn", 64),
+    NameLimit("Lambda function", "aws_lambda_function", "function_name", "{prefix}-{env}-voicemail-packager", 64),
     NameLimit("EventBridge rule", "aws_cloudwatch_event_rule", "name", "{prefix}-{env}-command-center-snapshot", 64),
     NameLimit("RDS instance", "aws_db_instance", "identifier", "{prefix}-{env}-postgres", 63),
-    NameLimit("SQS queue", "aws_sqs_queue", "name", "{prefix}-{env}-command-center-dlq", 80),
+    NameLimit("SQS queue", "aws_sqs_queue", "name", "{prefix}-{env}-voicemail-packager-dlq", 80),
     NameLimit("Firehose stream", "aws_kinesis_firehose_delivery_stream", "name", "{prefix}-{env}-ctr-export", 64),
     NameLimit("Kinesis stream", "aws_kinesis_stream", "name", "{prefix}-{env}-queue-experience", 128),
     NameLimit("DynamoDB table", "aws_dynamodb_table", "name", "{prefix}-{env}-queue-experience", 255),

@@ -183,6 +183,7 @@ FunctionName = Literal[
     "authorizer",
     "notification",
     "utilities",
+    "voicemail-packager",
 ]
 
 
@@ -485,6 +486,10 @@ class ConnectConfig(_Section):
     queue_check_seconds: int = Field(default=60, ge=10, le=3600)
     # Longest voicemail a caller may leave, in seconds.
     voicemail_max_seconds: int = Field(default=120, ge=10, le=180)
+    # How long Kinesis Video Streams keeps a caller's streamed voicemail audio, in hours, for the
+    # packager to read it (and to replay a voicemail from its dead-letter queue). At least 1: with 0
+    # KVS keeps nothing to read.
+    media_retention_hours: int = Field(default=24, ge=1, le=87600)
     # Numbers claimed for the instance, each routed to its flow after deploy (`modules/connect.py`).
     phone_numbers: tuple[PhoneNumberConfig, ...] = ()
 

@@ -34,6 +34,8 @@ from cdktf_cdktf_provider_aws.connect_instance_storage_config import (
     ConnectInstanceStorageConfig,
     ConnectInstanceStorageConfigStorageConfig,
     ConnectInstanceStorageConfigStorageConfigKinesisStreamConfig,
+    ConnectInstanceStorageConfigStorageConfigKinesisVideoStreamConfig,
+    ConnectInstanceStorageConfigStorageConfigKinesisVideoStreamConfigEncryptionConfig,
     ConnectInstanceStorageConfigStorageConfigS3Config,
     ConnectInstanceStorageConfigStorageConfigS3ConfigEncryptionConfig,
 )
@@ -62,7 +64,7 @@ from modules.connect_flows.templates import (
 )
 from modules.connect_routing import Routing, RoutingProps
 from modules.lambda_ import EntryPoint
-from modules.naming import Function
+from modules.naming import Function, media_stream_prefix
 from modules.policy import Statement, policy_document
 
 ROUTE_NUMBERS_JOB = "route-phone-numbers"
@@ -154,12 +156,23 @@ class ContactCenter(Construct):
                 ),
             )
 
+        media = ConnectInstanceStorageConfigStorageConfig(  # a caller's voicemail, streamed live
+            storage_type="KINESIS_VIDEO_STREAM",
+            kinesis_video_stream_config=ConnectInstanceStorageConfigStorageConfigKinesisVideoStreamConfig(
+                prefix=media_stream_prefix(self._config),
+                retention_period_hours=self._config.connect.media_retention_hours,
+                encryption_config=ConnectInstanceStorageConfigStorageConfigKinesisVideoStreamConfigEncryptionConfig(
+                    encryption_type="KMS", key_id=props.storage_key_arn
+                ),
+            ),
+        )
         configs = {
             "CALL_RECORDINGS": s3(props.recordings_bucket, "recordings"),
             "CHAT_TRANSCRIPTS": s3(props.recordings_bucket, "transcripts"),
             "SCREEN_RECORDINGS": s3(props.screen_recordings_bucket, "screen-recordings"),
             "CONTACT_TRACE_RECORDS": kinesis(props.ctr_stream_arn),
             "AGENT_EVENTS": kinesis(props.agent_events_stream_arn),
+            "MEDIA_STREAMS": media,
         }
         return {
             resource_type: ConnectInstanceStorageConfig(

@@ -25,11 +25,13 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.naming import (
+    VOICEMAIL_OBJECTS,
     Function,
     Stream,
     function_log_group_name,
     function_role_name,
     log_group_arn_pattern,
+    media_streams_arn_pattern,
     stream_arn,
 )
 from modules.policy import Statement, policy_document, service_trust_policy
@@ -270,6 +272,7 @@ class FunctionRoles(Construct):
                 "CommandCenter", self._access.command_center_bucket_arn, ("s3:GetObject", "s3:PutObject")
             ),
             Function.POST_CALL: self._database()
+            + self._table(write=True)  # callbacks queued by the flows (cc_shared/callbacks.py)
             + self._objects("Exports", self._access.exports_bucket_arn, ("s3:PutObject",)),
             Function.VOICEMAIL: (
                 self._database()
@@ -287,6 +290,15 @@ class FunctionRoles(Construct):
                 self._database()
                 + self._table(write=True)
                 + self._objects("Exports", self._access.exports_bucket_arn, ("s3:PutObject", "s3:GetObject"))
+            ),
+            Function.VOICEMAIL_PACKAGER: (
+                self._media_streams()
+                + self._objects(
+                    "Voicemail",
+                    self._access.voicemail_bucket_arn,
+                    ("s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"),
+                    prefix=VOICEMAIL_OBJECTS,
+                )
             ),
         }
         return grants[function]
@@ -322,17 +334,32 @@ class FunctionRoles(Construct):
             self._decrypt_via(self._access.data_key_arn, "dynamodb"),
         ]
 
-    def _objects(self, label: str, bucket_arn: str, actions: Sequence[str]) -> list[Statement]:
+    def _objects(self, label: str, bucket_arn: str, actions: Sequence[str], prefix: str = "") -> list[Statement]:
         writes = any(action.startswith("s3:Put") for action in actions)
         kms_actions = ["kms:Decrypt", *(["kms:GenerateDataKey"] if writes else [])]
         return [
-            Statement(sid=f"{label}Objects", actions=list(actions), resources=[f"{bucket_arn}/*"]),
+            Statement(sid=f"{label}Objects", actions=list(actions), resources=[f"{bucket_arn}/{prefix}*"]),
             Statement(
                 sid=f"{label}ObjectKey",
                 actions=kms_actions,
                 resources=[self._access.storage_key_arn],
                 condition={"StringEquals": {"kms:ViaService": f"s3.{self._config.region}.amazonaws.com"}},
             ),
+        ]
+
+    def _media_streams(self) -> list[Statement]:
+        """Read the audio Connect streams to Kinesis Video Streams (its media is under the storage key)."""
+        return [
+            Statement(
+                sid="ReadCallerAudio",
+                actions=[
+                    "kinesisvideo:GetDataEndpoint",
+                    "kinesisvideo:ListFragments",
+                    "kinesisvideo:GetMediaForFragmentList",
+                ],
+                resources=[media_streams_arn_pattern(self._config)],
+            ),
+            self._decrypt_via(self._access.storage_key_arn, "kinesisvideo"),
         ]
 
     def _decrypt_via(self, key_arn: str, service: str) -> Statement:

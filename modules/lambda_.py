@@ -37,6 +37,8 @@ from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
     LambdaEventSourceMapping,
     LambdaEventSourceMappingDestinationConfig,
     LambdaEventSourceMappingDestinationConfigOnFailure,
+    LambdaEventSourceMappingFilterCriteria,
+    LambdaEventSourceMappingFilterCriteriaFilter,
 )
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
@@ -61,7 +63,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import FunctionIdentity
-from modules.naming import Function, Stream, function_name
+from modules.naming import VOICEMAIL_OBJECTS, Function, Stream, function_name
 from modules.policy import Statement, policy_document
 from modules.secure_bucket import SecureBucket
 
@@ -74,15 +76,22 @@ TIMEOUTS = {
     Function.POST_CALL: 120,  # a batch of 100 CTRs with one upsert each
     Function.COMMAND_CENTER: 60,  # paginated GetCurrentMetricData over every queue
     Function.UTILITIES: 900,  # the nightly export streams a whole day of contacts
+    Function.VOICEMAIL_PACKAGER: 120,  # a batch of voicemails, each up to 3 minutes of audio read from KVS
 }
 # Invoked asynchronously (S3 notifications, EventBridge): retries and a dead-letter queue apply.
 ASYNC_FUNCTIONS = (Function.VOICEMAIL, Function.NOTIFICATION, Function.COMMAND_CENTER, Function.UTILITIES)
 STREAM_BATCH_SIZE = 100
-# Which function consumes which Kinesis stream (an event source mapping each); monitoring watches
+# Which functions consume which Kinesis stream (an event source mapping each); monitoring watches
 # exactly these streams' iterator age.
-STREAM_CONSUMERS = {Stream.CTR: Function.POST_CALL}
+STREAM_CONSUMERS = {Stream.CTR: (Function.POST_CALL, Function.VOICEMAIL_PACKAGER)}
+# What each consumer is given of its stream (Lambda event filtering on the record's JSON data);
+# a consumer without an entry gets every record.
+STREAM_FILTERS = {
+    Function.VOICEMAIL_PACKAGER: {"data": {"Attributes": {"voicemail": ["true"]}}},  # contacts the flows marked
+}
+# Records per invocation where the env default does not fit: a voicemail is megabytes of audio.
+STREAM_BATCH_SIZES = {Function.VOICEMAIL_PACKAGER: 10}
 STREAM_MAX_RETRIES = 5
-VOICEMAIL_PREFIX = "voicemail/"
 
 
 class PackagesNotBuilt(RuntimeError):
@@ -145,6 +154,7 @@ class RuntimeSettings:
     command_center_bucket: str
     queue_experience_stream: str
     jwt_secret_arn: str
+    voicemail_bucket: str
 
 
 def environment(config: EnvConfig, function: Function, settings: RuntimeSettings) -> dict[str, str]:
@@ -168,6 +178,7 @@ def environment(config: EnvConfig, function: Function, settings: RuntimeSettings
         Function.COMMAND_CENTER: {"COMMAND_CENTER_BUCKET": settings.command_center_bucket},
         Function.POST_CALL: {
             **database,
+            **table,
             **({"EXPORTS_BUCKET": settings.exports_bucket} if config.lambdas.archive_raw_ctr else {}),
         },
         Function.VOICEMAIL: {**database, "EVENT_BUS_NAME": "default"},
@@ -190,6 +201,7 @@ def environment(config: EnvConfig, function: Function, settings: RuntimeSettings
             "CONTACT_RETENTION_DAYS": retention,
             "VOICEMAIL_RETENTION_DAYS": str(config.storage.voicemail_expiration_days),
         },
+        Function.VOICEMAIL_PACKAGER: {"VOICEMAIL_BUCKET": settings.voicemail_bucket},
     }
     return {**common, **specific[function]}
 
@@ -288,7 +300,8 @@ class Functions(Construct):
     """Exposes ``code`` (package name -> its S3 object), ``layer``, ``functions`` (Function ->
     LambdaFunction), ``entry_points`` (Function -> EntryPoint: what callers invoke), ``identities``
     (Function -> its role and log group, from the security layer),
-    ``dead_letter_queues``, ``ctr_consumer`` (the event source mapping) and ``voicemail_notification``."""
+    ``dead_letter_queues``, ``ctr_consumers`` (Function -> its event source mapping on the CTR stream)
+    and ``voicemail_notification``."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: FunctionsProps) -> None:
         super().__init__(scope, construct_id)
@@ -316,7 +329,7 @@ class Functions(Construct):
             self.entry_points[function] = self._entry_point(function)
         for function in ASYNC_FUNCTIONS:
             self._async_failures(function)
-        self.ctr_consumer = self._ctr_consumer()
+        self.ctr_consumers = {function: self._ctr_consumer(function) for function in STREAM_CONSUMERS[Stream.CTR]}
         self._queue_experience_producer()
         self.voicemail_notification = self._voicemail_notification()
 
@@ -436,12 +449,14 @@ class Functions(Construct):
             ),
         )
 
-    def _ctr_consumer(self) -> LambdaEventSourceMapping:
-        props, function = self._props, STREAM_CONSUMERS[Stream.CTR]
+    def _ctr_consumer(self, function: Function) -> LambdaEventSourceMapping:
+        """``function`` reads the CTR stream (only the records ``STREAM_FILTERS`` lets through):
+        failed records are bisected, retried and finally sent to its dead-letter queue."""
+        props = self._props
         queue = self._dead_letter_queue(function)
         read = IamRolePolicy(
             self,
-            "post-call-stream-policy",
+            f"{function.value}-stream-policy",
             name="consume-ctr-stream",
             role=props.identities[function].role.name,
             policy=policy_document(
@@ -459,18 +474,24 @@ class Functions(Construct):
                 Statement(sid="DecryptCtrStream", actions=["kms:Decrypt"], resources=[props.ctr_stream.key_arn]),
             ),
         )
+        pattern = STREAM_FILTERS.get(function)
         return LambdaEventSourceMapping(
             self,
-            "post-call-ctr-stream",
+            f"{function.value}-ctr-stream",
             function_name=self.entry_points[function].arn,
             event_source_arn=props.ctr_stream.arn,
             starting_position="TRIM_HORIZON",  # a new consumer starts with what the stream still holds
-            batch_size=STREAM_BATCH_SIZE,
+            batch_size=STREAM_BATCH_SIZES.get(function, STREAM_BATCH_SIZE),
             maximum_batching_window_in_seconds=5,
             bisect_batch_on_function_error=True,
             maximum_retry_attempts=STREAM_MAX_RETRIES,
             maximum_record_age_in_seconds=-1,  # retry until the stream's retention; never skip silently
             function_response_types=["ReportBatchItemFailures"],
+            filter_criteria=LambdaEventSourceMappingFilterCriteria(
+                filter=[LambdaEventSourceMappingFilterCriteriaFilter(pattern=json.dumps(pattern))]
+            )
+            if pattern
+            else None,
             destination_config=LambdaEventSourceMappingDestinationConfig(
                 on_failure=LambdaEventSourceMappingDestinationConfigOnFailure(destination_arn=queue.arn)
             ),
@@ -521,7 +542,7 @@ class Functions(Construct):
                     id="voicemail-created",
                     lambda_function_arn=voicemail.arn,
                     events=["s3:ObjectCreated:*"],
-                    filter_prefix=VOICEMAIL_PREFIX,
+                    filter_prefix=VOICEMAIL_OBJECTS,
                 )
             ],
             depends_on=[permission],

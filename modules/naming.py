@@ -24,6 +24,7 @@ class Function(StrEnum):
     AUTHORIZER = "authorizer"
     NOTIFICATION = "notification"
     UTILITIES = "utilities"
+    VOICEMAIL_PACKAGER = "voicemail-packager"
 
 
 class Stream(StrEnum):
@@ -62,6 +63,22 @@ def stream_name(config: EnvConfig, stream: Stream) -> str:
 
 def stream_arn(config: EnvConfig, stream: Stream) -> str:
     return f"arn:{config.partition}:kinesis:{config.region}:{config.account_id}:stream/{stream_name(config, stream)}"
+
+
+# Where voicemails live in the voicemail bucket (the functions' side: lambdas/shared/cc_shared/voicemail_objects.py).
+VOICEMAIL_OBJECTS = "voicemail/"
+
+
+def media_stream_prefix(config: EnvConfig) -> str:
+    """What Amazon Connect starts the name of each Kinesis video stream it creates with (live media
+    streaming: a caller's voicemail); Connect appends ``-connect-<instance alias>-contact-<id>``."""
+    return config.resource_name("media")
+
+
+def media_streams_arn_pattern(config: EnvConfig) -> str:
+    """Every Kinesis video stream Connect creates for this env's instance (any contact, any version)."""
+    streams = f"{media_stream_prefix(config)}-connect-{config.connect.instance_alias}-contact-*"
+    return f"arn:{config.partition}:kinesisvideo:{config.region}:{config.account_id}:stream/{streams}/*"
 
 
 API_STAGE = "v1"

@@ -100,6 +100,7 @@ class IntegrationStack(LayerStack):
             command_center_bucket=storage.command_center.bucket.bucket,
             queue_experience_stream=self.streams.streams[Stream.QUEUE_EXPERIENCE].name,
             jwt_secret_arn=security.jwt_secret.arn,
+            voicemail_bucket=storage.voicemail.bucket.bucket,
         )
         network = foundation.network
         return Functions(

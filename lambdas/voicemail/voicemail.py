@@ -16,7 +16,6 @@ fails with ``WrongEvent`` naming what was expected; an object that no longer exi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,11 +28,11 @@ from cc_shared import db
 from cc_shared.aws import client
 from cc_shared.models import EVENT_SOURCE, VOICEMAIL_RECEIVED, VoicemailReceived
 from cc_shared.settings import optional
+from cc_shared.voicemail_objects import CALLER, CONTACT, DURATION, KEY_LAYOUT, QUEUE
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-KEY_LAYOUT = re.compile(r"^voicemail/(?P<queue>[a-z0-9][a-z0-9-]{0,62})/(?P<contact>[^/]+)\.[a-z0-9]+$")
 
 INSERT = """
 WITH inserted AS (
@@ -116,11 +115,11 @@ def describe(bucket: str, key: str, version: str | None = None) -> dict[str, Any
         raise
     tags = {t["Key"]: t["Value"] for t in answer["TagSet"]}
     from_key = KEY_LAYOUT.match(key)
-    duration = tags.get("duration-seconds", "")
+    duration = tags.get(DURATION, "")
     return {
-        "caller": tags.get("caller"),
-        "queue": tags.get("queue-id") or (from_key["queue"] if from_key else None),
-        "contact": tags.get("contact-id") or (from_key["contact"] if from_key else None),
+        "caller": tags.get(CALLER),
+        "queue": tags.get(QUEUE) or (from_key["queue"] if from_key else None),
+        "contact": tags.get(CONTACT) or (from_key["contact"] if from_key else None),
         "duration": int(duration) if duration.isdigit() else None,
     }
 

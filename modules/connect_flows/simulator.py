@@ -39,6 +39,16 @@ class InvokeError(RuntimeError):
 
 
 Invoker = Callable[[str, dict[str, Any], int], Mapping[str, Any]]
+# Where Connect streams a caller's audio once a flow enables media streaming: what the flow then
+# reads as ``$.MediaStreams.Customer.Audio.<StreamARN|StartFragmentNumber|StartTimestamp>``.
+MediaStreamer = Callable[["Caller"], Mapping[str, str]]
+
+
+def stand_in_stream(caller: Caller) -> Mapping[str, str]:
+    """A stream that exists nowhere, for journeys that do not read the audio."""
+    return {"StreamARN": f"arn:aws:kinesisvideo:us-east-1:123456789012:stream/simulated-contact-{caller.contact_id}/1",
+            "StartFragmentNumber": "91343852333181432392682062607743920146264217204",
+            "StartTimestamp": str(int(caller.when.timestamp() * 1000))}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class _State:
     keys: list[str | None]
     external: dict[str, str] = field(default_factory=dict)
     stored_input: str | None = None
+    media: Mapping[str, str] = field(default_factory=dict)  # the caller's audio stream, once started
     hooks: dict[str, str] = field(default_factory=dict)
     loops: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -129,9 +140,11 @@ class Simulator:
         open_at: Callable[[str, datetime], bool],
         invoke: Invoker,
         at_capacity: Sequence[str] = (),
+        stream_media: MediaStreamer = stand_in_stream,
     ) -> None:
         self.flows, self.queue_names, self.open_at, self.invoke = flows, queue_names, open_at, invoke
         self.at_capacity = set(at_capacity)
+        self.stream_media = stream_media
 
     def run(self, entry: str, caller: Caller) -> Journey:
         """Run the contact from the flow ``entry`` (ARN or id) until it ends."""
@@ -207,6 +220,8 @@ class Simulator:
             return state.caller.channel
         if head in {"ContactId", "InitialContactId"}:
             return state.caller.contact_id
+        if head == "MediaStreams" and rest[:2] == ["Customer", "Audio"] and len(rest) == 3:
+            return state.media.get(rest[2])
         if head == "Queue" and rest:
             return {"ARN": journey.queue, "Name": self.queue_names.get(journey.queue or "")}.get(rest[0])
         raise SimulationError(f"the simulator does not know {path}")
@@ -408,6 +423,8 @@ class Simulator:
 
     def _do_UpdateContactMediaStreamingBehavior(self, flow, action, parameters, state):
         state.journey.streaming.append(str(parameters["MediaStreamingState"]))
+        if parameters["MediaStreamingState"] == "Enabled" and not state.media:
+            state.media = dict(self.stream_media(state.caller))
         if parameters["MediaStreamingState"] == "Disabled" and state.journey.attributes.get("voicemail") == "true":
             state.journey.ended = "voicemail recorded"
         return self._go(flow, action, state, "next")

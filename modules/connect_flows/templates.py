@@ -208,8 +208,9 @@ def voicemail_capture() -> list[dict[str, Any]]:
     """Record the caller: mark the contact, stream the caller's audio to Kinesis Video Streams until
     they press # or the time is up, then stop. Ends at ``goodbye``, which each flow defines.
 
-    The marks are what the voicemail packager finds the audio by (the contact's CTR carries them
-    with the media stream's ARN and fragment numbers): ``voicemail`` and ``voicemailQueue``."""
+    The marks are what the voicemail packager finds the audio by (the contact's CTR carries them):
+    ``voicemail`` and ``voicemailQueue``, then, once Connect streams, the stream's ARN and first
+    fragment (``voicemailStreamArn``, ``voicemailStartFragment``)."""
     caller = [{"ParticipantType": "Customer", "MediaDirections": ["From"]}]
     return [
         _action("voicemail-instructions", "MessageParticipant", {"Text": "{{setting:voicemail-instructions}}"},
@@ -219,7 +220,11 @@ def voicemail_capture() -> list[dict[str, Any]]:
                 "voicemail-start", "voicemail-start"),
         _action("voicemail-start", "UpdateContactMediaStreamingBehavior",
                 {"MediaStreamingState": "Enabled", "MediaStreamType": "Audio", "Participants": caller},
-                "voicemail-record", "voicemail-unavailable"),
+                "voicemail-stream", "voicemail-unavailable"),
+        _action("voicemail-stream", "UpdateContactAttributes",
+                {"Attributes": {"voicemailStreamArn": "$.MediaStreams.Customer.Audio.StreamARN",
+                                "voicemailStartFragment": "$.MediaStreams.Customer.Audio.StartFragmentNumber"}},
+                "voicemail-record", "voicemail-record"),
         _action("voicemail-record", "GetParticipantInput",
                 {"Text": "{{setting:voicemail-cue}}", "StoreInput": "True",
                  "InputTimeLimitSeconds": "{{setting:voicemail-max-seconds}}",

@@ -112,8 +112,10 @@ def test_queue_experience_table_is_on_demand_encrypted_and_recoverable(deploymen
 
 def test_function_roles_and_vpc_endpoints_exist(deployment: LocalDeployment) -> None:
     iam = deployment.client("iam")
+    from modules.naming import Function
+
     roles = deployment.outputs["security-local"]["function_role_arns"]
-    assert len(roles) == 8
+    assert sorted(roles) == sorted(function.value for function in Function)
     for arn in roles.values():
         name = arn.rsplit("/", 1)[1]
         assert iam.get_role_policy(RoleName=name, PolicyName="least-privilege")["PolicyDocument"]["Statement"]
@@ -164,6 +166,12 @@ def test_functions_run_the_built_packages_in_the_vpc(deployment: LocalDeployment
     assert mapping["EventSourceArn"].endswith(":stream/cc-local-ctr")
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    packager_arn = f":function:{outputs['voicemail_packager_function']}"
+    [packager] = [m for m in mappings if m["FunctionArn"].endswith(packager_arn)]
+    assert packager["EventSourceArn"] == mapping["EventSourceArn"] and packager["BatchSize"] == 10
+    [only_voicemails] = packager["FilterCriteria"]["Filters"]
+    assert json.loads(only_voicemails["Pattern"]) == {"data": {"Attributes": {"voicemail": ["true"]}}}
+    assert packager["DestinationConfig"]["OnFailure"]["Destination"].endswith(":cc-local-voicemail-packager-dlq")
     notification = deployment.client("s3").get_bucket_notification_configuration(
         Bucket="cc-local-voicemail-123456789012"
     )
@@ -214,6 +222,7 @@ def test_connect_instance_has_its_attributes_and_storage(deployment: LocalDeploy
             "SCREEN_RECORDINGS",
             "CONTACT_TRACE_RECORDS",
             "AGENT_EVENTS",
+            "MEDIA_STREAMS",
         )
     }
     [recordings] = storage["CALL_RECORDINGS"]
@@ -223,6 +232,11 @@ def test_connect_instance_has_its_attributes_and_storage(deployment: LocalDeploy
     [ctr] = storage["CONTACT_TRACE_RECORDS"]
     assert ctr["KinesisStreamConfig"]["StreamArn"].endswith(":stream/cc-local-ctr")
     assert storage["AGENT_EVENTS"][0]["KinesisStreamConfig"]["StreamArn"].endswith(":stream/cc-local-agent-events")
+    [media] = storage["MEDIA_STREAMS"]  # callers' voicemail audio, streamed live
+    video = media["KinesisVideoStreamConfig"]
+    assert (video["Prefix"], video["RetentionPeriodHours"]) == ("cc-local-media", 24)
+    assert video["EncryptionConfig"]["EncryptionType"] == "KMS"
+    assert video["EncryptionConfig"]["KeyId"] == recordings["S3Config"]["EncryptionConfig"]["KeyId"]  # storage key
 
 
 def test_connect_queues_follow_their_hours_and_profiles_serve_them(deployment: LocalDeployment) -> None:

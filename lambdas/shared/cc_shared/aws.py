@@ -16,9 +16,11 @@ RETRIES = {"mode": "standard", "max_attempts": 3}
 
 
 @cache
-def client(service: str) -> Any:
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """``endpoint_url``: for services whose data plane lives at a per-resource endpoint (Kinesis
+    Video Streams' ``GetDataEndpoint``); otherwise the SDK's own (or ``AWS_ENDPOINT_URL``)."""
     config = Config(retries=RETRIES, signature_version="s3v4" if service == "s3" else None)
-    return boto3.client(service, config=config)
+    return boto3.client(service, config=config, endpoint_url=endpoint_url)
 
 
 def reset() -> None:

@@ -39,10 +39,11 @@ def test_instance_follows_the_env_config(
 
 
 def test_storage_configs_point_at_the_right_buckets_and_streams(
-    platform: dict[str, Any], connect: dict[str, dict[str, Any]]
+    platform: dict[str, Any], connect: dict[str, dict[str, Any]], configs: dict[str, EnvConfig]
 ) -> None:
     stacks = platform["prod"]
     storage, streams = stacks.foundation.storage, stacks.integration.streams.streams
+    settings = configs["prod"].connect
     configs = {k: body(connect["prod"], v)["storage_config"] for k, v in stacks.connect.contact_center.storage.items()}
     recordings = configs["CALL_RECORDINGS"]["s3_config"]
     assert recordings["bucket_name"] == ref(storage.recordings.bucket, "bucket")
@@ -53,6 +54,12 @@ def test_storage_configs_point_at_the_right_buckets_and_streams(
     assert ctr == ref(streams[next(s for s in streams if s.value == "ctr")], "arn")
     agent_events = configs["AGENT_EVENTS"]["kinesis_stream_config"]["stream_arn"]
     assert agent_events == ref(streams[next(s for s in streams if s.value == "agent-events")], "arn")
+    media = configs["MEDIA_STREAMS"]  # callers' voicemail audio, streamed live to Kinesis Video Streams
+    assert media["storage_type"] == "KINESIS_VIDEO_STREAM"
+    video = media["kinesis_video_stream_config"]
+    assert video["prefix"] == "cc-prod-media"
+    assert video["retention_period_hours"] == settings.media_retention_hours
+    assert video["encryption_config"] == {"encryption_type": "KMS", "key_id": ref(storage.key.key, "arn")}
 
 
 def test_default_queues_hours_routing_and_security_profiles(

@@ -230,3 +230,25 @@ def test_a_picture_has_every_block_and_every_branch(configs: dict[str, EnvConfig
     picture = mermaid(content)
     assert picture.count("<i>") == len(content["Actions"])
     assert '-- "Equals MessagesInterrupted" -->' in picture and '-. "InvalidCallbackNumber" .->' in picture
+
+
+def test_the_voicemail_capture_stores_where_the_packager_finds_the_audio() -> None:
+    """The attributes the flow sets once Connect streams are the ones voicemail_packager reads (its CTR)."""
+    import ast
+
+    from modules.connect_flows.templates import voicemail_capture
+
+    source = (Path(__file__).parents[3] / "lambdas" / "voicemail_packager" / "voicemail_packager.py").read_text()
+    [wanted] = [node.value for node in ast.parse(source).body if isinstance(node, ast.Assign)
+                and any(getattr(t, "id", "") == "WHERE_THE_AUDIO_IS" for t in node.targets)]  # fmt: skip
+    read = set(ast.literal_eval(wanted))
+    actions = {action["Identifier"]: action for action in voicemail_capture()}
+    stored = {
+        **actions["voicemail-mark"]["Parameters"]["Attributes"],
+        **actions["voicemail-stream"]["Parameters"]["Attributes"],
+    }
+    assert read <= set(stored), read - set(stored)
+    assert stored["voicemailStreamArn"] == "$.MediaStreams.Customer.Audio.StreamARN"
+    assert stored["voicemailStartFragment"] == "$.MediaStreams.Customer.Audio.StartFragmentNumber"
+    order = [action["Identifier"] for action in voicemail_capture()]
+    assert order.index("voicemail-start") < order.index("voicemail-stream") < order.index("voicemail-record")

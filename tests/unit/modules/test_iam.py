@@ -126,3 +126,26 @@ def test_firehose_role_reads_the_ctr_stream_and_writes_only_exports(
     assert statements["ReadCtrStream"]["Resource"] == "arn:aws:kinesis:us-east-1:333333333333:stream/cc-prod-ctr"
     exports = ref(platform["prod"].foundation.storage.exports.bucket, "arn")
     assert statements["WriteExports"]["Resource"] == [exports, f"{exports}/*"]
+
+
+def test_voicemail_packager_reads_only_connects_media_streams_and_writes_only_voicemails(
+    platform: dict[str, Any], granted: Any
+) -> None:
+    statements = {s["Sid"]: s for s in granted(Function.VOICEMAIL_PACKAGER)}
+    audio = statements["ReadCallerAudio"]
+    assert sorted(as_list(audio["Action"])) == [
+        "kinesisvideo:GetDataEndpoint", "kinesisvideo:GetMediaForFragmentList", "kinesisvideo:ListFragments"
+    ]  # fmt: skip
+    # Only the streams Connect names for this env's instance: <prefix>-connect-<alias>-contact-<id>.
+    assert audio["Resource"] == "arn:aws:kinesisvideo:us-east-1:333333333333:stream/cc-prod-media-connect-" + (
+        "cc-prod-contact-center-contact-*/*"
+    )
+    assert statements["DecryptViaKinesisvideo"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "kinesisvideo.us-east-1.amazonaws.com"}
+    }
+    objects = statements["VoicemailObjects"]
+    assert sorted(as_list(objects["Action"])) == ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"]
+    [voicemails] = as_list(objects["Resource"])
+    assert voicemails.endswith("/voicemail/*")
+    assert not any(action.startswith(("rds", "dynamodb", "secretsmanager")) for action in allowed_actions(
+        granted(Function.VOICEMAIL_PACKAGER)))  # fmt: skip

@@ -138,7 +138,7 @@ def test_ctr_stream_consumer_bisects_reports_partial_failures_and_keeps_what_fai
     platform: dict[str, Any], integration: dict[str, dict[str, Any]]
 ) -> None:
     functions = platform["prod"].integration.functions
-    mapping = body(integration["prod"], functions.ctr_consumer)
+    mapping = body(integration["prod"], functions.ctr_consumers[Function.POST_CALL])
     assert mapping["function_name"] == ref(functions.functions[Function.POST_CALL], "arn")
     assert mapping["event_source_arn"].endswith(".arn}") and "streams_ctr" in mapping["event_source_arn"]
     assert mapping["bisect_batch_on_function_error"] is True
@@ -147,6 +147,27 @@ def test_ctr_stream_consumer_bisects_reports_partial_failures_and_keeps_what_fai
     assert mapping["destination_config"]["on_failure"]["destination_arn"] == ref(
         functions.dead_letter_queues[Function.POST_CALL], "arn"
     )
+
+
+def test_voicemail_packager_reads_only_marked_voicemails_from_the_ctr_stream_and_keeps_what_fails(
+    platform: dict[str, Any], integration: dict[str, dict[str, Any]]
+) -> None:
+    functions = platform["prod"].integration.functions
+    post_call = body(integration["prod"], functions.ctr_consumers[Function.POST_CALL])
+    packager = body(integration["prod"], functions.ctr_consumers[Function.VOICEMAIL_PACKAGER])
+    assert packager["function_name"] == ref(functions.functions[Function.VOICEMAIL_PACKAGER], "arn")
+    assert packager["event_source_arn"] == post_call["event_source_arn"]
+    [only_voicemails] = packager["filter_criteria"]["filter"]
+    assert json.loads(only_voicemails["pattern"]) == {"data": {"Attributes": {"voicemail": ["true"]}}}
+    assert "filter_criteria" not in post_call  # post_call stores every contact
+    assert packager["batch_size"] == 10 and packager["bisect_batch_on_function_error"] is True
+    assert packager["function_response_types"] == ["ReportBatchItemFailures"]
+    assert packager["destination_config"]["on_failure"]["destination_arn"] == ref(
+        functions.dead_letter_queues[Function.VOICEMAIL_PACKAGER], "arn"
+    )
+    environment = body(integration["prod"], functions.functions[Function.VOICEMAIL_PACKAGER])["environment"]
+    bucket = platform["prod"].foundation.storage.voicemail.bucket
+    assert environment["variables"]["VOICEMAIL_BUCKET"] == ref(bucket, "bucket")
 
 
 def test_voicemail_bucket_notifies_the_voicemail_function_which_lets_only_that_bucket_invoke_it(
