@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from cc_shared import db, keys
+from cc_shared import callbacks, db, keys
 from cc_shared.api import (
     MAX_PAGE_SIZE,
     ApiError,
@@ -30,7 +30,7 @@ from cc_shared.api import (
 )
 from cc_shared.aws import client
 from cc_shared.models import NewCallback, NewQueue, QueueExperience
-from cc_shared.settings import integer, required
+from cc_shared.settings import required
 from psycopg import errors
 
 logger = Logger()
@@ -39,7 +39,6 @@ metrics = Metrics()
 app = resolver()
 
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-CALLBACK_RETENTION_DAYS = 30
 
 
 def _table() -> str:
@@ -205,7 +204,7 @@ def request_callback(
     due = callback.due_at or now
     if due.tzinfo is None:
         raise ApiError(400, "due_at must carry a time zone, e.g. 2026-01-31T09:00:00Z")
-    retention = timedelta(days=integer("CALLBACK_RETENTION_DAYS", CALLBACK_RETENTION_DAYS))
+    retention = timedelta(days=callbacks.RETENTION_DAYS)
     try:
         due = due.astimezone(UTC)
     except OverflowError:
@@ -213,25 +212,9 @@ def request_callback(
     if due > now + retention:
         raise ApiError(400, f"due_at is more than {retention.days} days away; a callback is kept {retention.days} days")
     contact = callback.contact_id or f"api-{now.strftime('%Y%m%d%H%M%S%f')}"
-    item = {
-        "pk": keys.queue_pk(callback.queue_id),
-        "sk": keys.callback_sk(now.isoformat(), contact),
-        "gsi1pk": keys.contact_gsi(contact),
-        "gsi1sk": now.isoformat(),
-        "gsi2pk": keys.callback_status_gsi("PENDING"),
-        "gsi2sk": due.isoformat(),
-        "queue_id": callback.queue_id,
-        "phone_number": callback.phone_number,
-        "status": "PENDING",
-        "expires_at": str(
-            int((now + timedelta(days=integer("CALLBACK_RETENTION_DAYS", CALLBACK_RETENTION_DAYS))).timestamp())
-        ),
-    }
-    client("dynamodb").put_item(
-        TableName=_table(),
-        Item={name: {"N": value} if name == "expires_at" else {"S": value} for name, value in item.items()},
-        ConditionExpression="attribute_not_exists(pk)",
-    )
+    item = callbacks.new_item(callback.queue_id, callback.phone_number, contact, now, due, "PENDING")
+    if not callbacks.store(_table(), item):
+        raise ApiError(409, f"a callback for contact {contact!r} was already requested at this instant")
     metrics.add_metric(name="CallbacksRequested", unit="Count", value=1)
     body = {name: value for name, value in item.items() if not name.startswith("gsi")}
     return json_response(201, {**body, "due_at": item["gsi2sk"]})
@@ -239,14 +222,15 @@ def request_callback(
 
 @app.get("/callbacks")
 @tracer.capture_method
-def due_callbacks(limit: PageSize = 25) -> dict[str, Any]:
-    """Pending callbacks that are due now, oldest first."""
+def due_callbacks(limit: PageSize = 25, status: Annotated[callbacks.Status, Query()] = "PENDING") -> dict[str, Any]:
+    """Callbacks in ``status`` that are due now, oldest first: ``PENDING`` (the default) are the ones
+    someone has to dial; ``QUEUED`` wait in a Connect queue; ``COMPLETED`` were taken by an agent."""
     answer = client("dynamodb").query(
         TableName=_table(),
         IndexName="by-status",
         KeyConditionExpression="gsi2pk = :status AND gsi2sk <= :now",
         ExpressionAttributeValues={
-            ":status": {"S": keys.callback_status_gsi("PENDING")},
+            ":status": {"S": keys.callback_status_gsi(status)},
             ":now": {"S": datetime.now(UTC).isoformat()},
         },
         Limit=limit,

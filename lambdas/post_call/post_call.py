@@ -10,6 +10,10 @@
 - An agent's username follows their newest contact: a replayed older CTR does not roll it back.
 - When ``EXPORTS_BUCKET`` is set, the raw record is also written to the exports bucket under
   ``ctr-raw/<date>/``; the object name is derived from the record, so a replay overwrites it.
+- Callbacks (cc_shared/callbacks.py): a contact whose flow queued a callback (attribute
+  ``callbackRequested``) becomes a ``QUEUED`` callback of its queue, dialled back on the number the
+  flow set (the caller's); the CTR of Connect's callback contact (``InitiationMethod`` CALLBACK)
+  answered by an agent marks it ``COMPLETED``. Both are idempotent on re-delivery.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from cc_shared import db
+from cc_shared import callbacks, db
 from cc_shared.aws import client
 from cc_shared.models import ContactTraceRecord
-from cc_shared.settings import optional
+from cc_shared.settings import optional, required
 from psycopg.types.json import Jsonb
 
 logger = Logger()
@@ -116,10 +120,30 @@ def archive(ctr: ContactTraceRecord, raw: bytes) -> None:
     )  # no encryption header: the bucket's default (the storage CMK) applies; "aws:kms" alone means aws/s3
 
 
+def record_callback(ctr: ContactTraceRecord) -> None:
+    """The callback this contact queued, or the callback it was (see the module docstring)."""
+    if ctr.InitiationMethod == "CALLBACK" and ctr.PreviousContactId and ctr.Agent:
+        taken = callbacks.complete(required("TABLE_NAME"), ctr.PreviousContactId, ctr.Agent.ARN,
+                                   ctr.DisconnectTimestamp or ctr.LastUpdateTimestamp)  # fmt: skip
+        metrics.add_metric(name="CallbacksCompleted", unit="Count", value=taken)
+        return
+    if ctr.Attributes.get("callbackRequested") != "true":
+        return
+    queue_id, number = ctr.Attributes.get("queueId"), ctr.CustomerEndpoint.Address if ctr.CustomerEndpoint else None
+    if not queue_id or not number:
+        raise InvalidRecord(f"contact {ctr.ContactId} queued a callback but its CTR has no queueId attribute or "
+                            "customer number to record it by")  # fmt: skip
+    item = callbacks.new_item(queue_id, number, ctr.ContactId, ctr.InitiationTimestamp,
+                              ctr.DisconnectTimestamp or ctr.LastUpdateTimestamp, "QUEUED")  # fmt: skip
+    if callbacks.store(required("TABLE_NAME"), item):
+        metrics.add_metric(name="CallbacksQueued", unit="Count", value=1)
+
+
 @tracer.capture_method
 def record_handler(record: KinesisStreamRecord) -> None:
     ctr = parse(record)
     store(ctr)
+    record_callback(ctr)
     archive(ctr, record.kinesis.data_as_bytes())
     metrics.add_metric(name="ContactRecordsStored", unit="Count", value=1)
 

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,30 @@ def aws() -> Iterator[Aws]:
         parameters.clear_caches()
         yield Aws()
     shared_aws.reset()
+
+
+@pytest.fixture
+def emulator_in_process(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The project's emulator (moto's backends plus our plugins, tools/emulator_server.py) on a
+    loopback port in this process, and every SDK client pointed at it with ``AWS_ENDPOINT_URL``: the
+    same store the ``aws`` fixture's clients see, reached over HTTP as the functions reach AWS."""
+    from cc_shared import aws as shared_aws
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    from tools.emulator_server import application
+
+    server = make_server("127.0.0.1", 0, application(), threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    shared_aws.reset()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        shared_aws.reset()
 
 
 @pytest.fixture

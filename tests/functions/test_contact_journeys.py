@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from envs import EnvConfig
-from modules.connect_flows.simulator import Caller, Flow, InvokeError, Journey, Simulator
+from modules.connect_flows.simulator import (
+    Caller,
+    Flow,
+    InvokeError,
+    Journey,
+    MediaStreamer,
+    Simulator,
+    stand_in_stream,
+)
 from modules.connect_flows.templates import load_templates, render, stand_ins
 from modules.naming import Function
 
@@ -71,14 +79,16 @@ class Contact:
             raise InvokeError(f"the function did not answer within {limit_seconds} s")
         return answer
 
-    def call(self, caller: Caller, at_capacity: tuple[str, ...] = ()) -> Journey:
+    def call(
+        self, caller: Caller, at_capacity: tuple[str, ...] = (), stream_media: MediaStreamer = stand_in_stream
+    ) -> Journey:
         names = {arn: queue for queue, arn in self.references.queues.items()}
         connect = self.config.connect
 
         def open_at(queue_arn: str, when: datetime) -> bool:
             return connect.hours.open_at(when, connect.time_zone)
 
-        simulator = Simulator(self.flows, names, open_at, self.invoke, at_capacity)
+        simulator = Simulator(self.flows, names, open_at, self.invoke, at_capacity, stream_media)
         return simulator.run(self.references.flows["inbound"], caller)
 
 
@@ -131,6 +141,9 @@ def test_after_hours_the_caller_hears_so_and_may_leave_a_voicemail(contact: Cont
     assert contact.config.connect.prompts.closed in journey.heard
     assert journey.streaming == ["Enabled", "Disabled"] and journey.ended == "voicemail recorded"
     assert journey.attributes["voicemail"] == "true" and journey.attributes["voicemailQueue"] == "billing"
+    # Where Connect streamed the caller, for the packager (the simulator's stand-in stream here).
+    assert journey.attributes["voicemailStreamArn"].startswith("arn:aws:kinesisvideo:")
+    assert journey.attributes["voicemailStartFragment"].isdigit()
 
 
 def test_a_full_queue_offers_a_voicemail_instead(contact: Contact) -> None:

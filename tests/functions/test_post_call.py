@@ -188,3 +188,25 @@ def test_any_order_of_replays_leaves_the_newest_contact_and_username(
     assert rows(postgres, database, f"SELECT username FROM agents WHERE agent_arn = '{agent['ARN']}'") == [
         (f"user-{newest}",)
     ]
+
+
+def test_a_queued_callback_is_recorded_once_and_completed_by_the_callback_contact(
+    consume, aws: Any, table: str
+) -> None:
+    asked = ctr("c-cb", Attributes={"queueId": "support", "callbackRequested": "true"})
+    assert consume([asked, asked]) == []  # a re-delivered record records nothing twice
+    items = aws.client("dynamodb").scan(TableName=table)["Items"]
+    [callback] = [i for i in items if i["sk"]["S"].startswith("CALLBACK#")]
+    assert (callback["status"]["S"], callback["queue_id"]["S"], callback["phone_number"]["S"]) == (
+        "QUEUED", "support", "+14155550100")  # fmt: skip
+
+    answered = ctr("c-cb-back", InitiationMethod="CALLBACK", PreviousContactId="c-cb")
+    assert consume([answered, answered]) == []
+    items = aws.client("dynamodb").scan(TableName=table)["Items"]
+    [callback] = [i for i in items if i["sk"]["S"].startswith("CALLBACK#")]
+    assert (callback["status"]["S"], callback["agent_arn"]["S"]) == ("COMPLETED", AGENT_ARN)
+
+
+def test_a_queued_callback_without_a_queue_is_reported_not_lost(consume, table: str) -> None:
+    nowhere = ctr("c-lost", Attributes={"callbackRequested": "true"})
+    assert len(consume([nowhere])) == 1  # retried, then the dead-letter queue: a person calls back

@@ -80,6 +80,7 @@ class ContactTraceRecord(BaseModel):
     ContactId: Annotated[str, StringConstraints(min_length=1, max_length=256)]
     Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
     InitiationMethod: str
+    PreviousContactId: str | None = None  # a callback contact: the contact that asked for it
     InitiationTimestamp: datetime
     DisconnectTimestamp: datetime | None = None
     LastUpdateTimestamp: datetime
