@@ -490,6 +490,9 @@ class ConnectConfig(_Section):
     # packager to read it (and to replay a voicemail from its dead-letter queue). At least 1: with 0
     # KVS keeps nothing to read.
     media_retention_hours: int = Field(default=24, ge=1, le=87600)
+    # Amazon Transcribe's language for voicemails (e.g. "en-US"): the notification then carries the
+    # text. Off (none) by default: Transcribe is charged per second of audio.
+    voicemail_transcription: str | None = Field(default=None, pattern=r"^[a-z]{2}-[A-Z]{2}$")
     # Numbers claimed for the instance, each routed to its flow after deploy (`modules/connect.py`).
     phone_numbers: tuple[PhoneNumberConfig, ...] = ()
 

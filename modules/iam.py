@@ -26,6 +26,7 @@ from constructs import Construct
 from envs import EnvConfig
 from modules.naming import (
     VOICEMAIL_OBJECTS,
+    VOICEMAIL_TRANSCRIPTS,
     Function,
     Stream,
     function_log_group_name,
@@ -278,6 +279,7 @@ class FunctionRoles(Construct):
                 self._database()
                 + self._objects("Voicemail", self._access.voicemail_bucket_arn, ("s3:GetObject", "s3:GetObjectTagging"))
                 + self._put_events()
+                + (self._transcribe() if self._config.connect.voicemail_transcription else [])
             ),
             Function.QUEUE_EXPERIENCE: self._table(write=False),
             Function.AUTHORIZER: self._secret("JwtKeys", self._access.jwt_secret_arn, self._access.secrets_key_arn),
@@ -344,6 +346,30 @@ class FunctionRoles(Construct):
                 actions=kms_actions,
                 resources=[self._access.storage_key_arn],
                 condition={"StringEquals": {"kms:ViaService": f"s3.{self._config.region}.amazonaws.com"}},
+            ),
+        ]
+
+    def _transcribe(self) -> list[Statement]:
+        """Transcribe voicemails: its jobs (named ``voicemail-*``) read the WAV with this role's
+        rights and write the transcript under ``voicemail-transcripts/`` of the same bucket."""
+        config = self._config
+        jobs = f"arn:{config.partition}:transcribe:{config.region}:{config.account_id}:transcription-job/voicemail-*"
+        return [
+            Statement(
+                sid="TranscribeVoicemails",
+                actions=["transcribe:StartTranscriptionJob", "transcribe:GetTranscriptionJob"],
+                resources=[jobs],
+            ),
+            Statement(
+                sid="WriteAndReadTranscripts",
+                actions=["s3:PutObject", "s3:GetObject"],
+                resources=[f"{self._access.voicemail_bucket_arn}/{VOICEMAIL_TRANSCRIPTS}*"],
+            ),
+            Statement(
+                sid="EncryptTranscripts",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[self._access.storage_key_arn],
+                condition={"StringEquals": {"kms:ViaService": f"s3.{config.region}.amazonaws.com"}},
             ),
         ]
 

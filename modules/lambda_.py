@@ -77,6 +77,7 @@ TIMEOUTS = {
     Function.COMMAND_CENTER: 60,  # paginated GetCurrentMetricData over every queue
     Function.UTILITIES: 900,  # the nightly export streams a whole day of contacts
     Function.VOICEMAIL_PACKAGER: 120,  # a batch of voicemails, each up to 3 minutes of audio read from KVS
+    Function.VOICEMAIL: 300,  # waits up to 4 minutes for Amazon Transcribe when transcription is on
 }
 # Invoked asynchronously (S3 notifications, EventBridge): retries and a dead-letter queue apply.
 ASYNC_FUNCTIONS = (Function.VOICEMAIL, Function.NOTIFICATION, Function.COMMAND_CENTER, Function.UTILITIES)
@@ -181,7 +182,11 @@ def environment(config: EnvConfig, function: Function, settings: RuntimeSettings
             **table,
             **({"EXPORTS_BUCKET": settings.exports_bucket} if config.lambdas.archive_raw_ctr else {}),
         },
-        Function.VOICEMAIL: {**database, "EVENT_BUS_NAME": "default"},
+        Function.VOICEMAIL: {
+            **database,
+            "EVENT_BUS_NAME": "default",
+            **({"TRANSCRIBE_LANGUAGE": language} if (language := config.connect.voicemail_transcription) else {}),
+        },
         Function.QUEUE_EXPERIENCE: {**table, "STREAM_NAME": settings.queue_experience_stream},
         Function.AUTHORIZER: {
             "JWT_SECRET_ARN": settings.jwt_secret_arn,

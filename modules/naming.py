@@ -67,6 +67,7 @@ def stream_arn(config: EnvConfig, stream: Stream) -> str:
 
 # Where voicemails live in the voicemail bucket (the functions' side: lambdas/shared/cc_shared/voicemail_objects.py).
 VOICEMAIL_OBJECTS = "voicemail/"
+VOICEMAIL_TRANSCRIPTS = "voicemail-transcripts/"  # Amazon Transcribe's output, when transcription is on
 
 
 def media_stream_prefix(config: EnvConfig) -> str:

@@ -48,6 +48,8 @@ def voicemail_message(voicemail: VoicemailReceived) -> tuple[str, str]:
     length = f" ({voicemail.duration_seconds} s)" if voicemail.duration_seconds is not None else ""
     subject = f"New voicemail from {caller} on queue {voicemail.queue_id or 'unknown'}"
     body = f"{subject}{length}.\nListen (link valid for {seconds // 60} minutes): {link}\n"
+    if voicemail.transcript:  # after the link: an SMS cut at its length limit keeps the link
+        body += f"Transcript: {voicemail.transcript}\n"
     return subject, body
 
 

@@ -8,6 +8,12 @@ Delivery is at least once: the row is inserted once per object (``bucket, object
 and the event is sent on every attempt, so a retry after a failed ``PutEvents`` still notifies.
 A failed invocation is retried by Lambda's async retries and then lands on the on-failure queue.
 
+Transcription (off unless ``TRANSCRIBE_LANGUAGE`` is set, from ``connect.voicemail_transcription``):
+an Amazon Transcribe job per voicemail (named after the object, so a retry finds the same job), its
+output under ``voicemail-transcripts/``; the function waits for it (at most
+``TRANSCRIPTION_WAIT_SECONDS``, within its own remaining time) and the event carries the text. A
+failed or late job does not hold the voicemail back: the event goes out without a transcript.
+
 Input: S3 ``ObjectCreated`` notifications (``Records[].s3``) or EventBridge ``Object Created``
 events from S3; S3's ``s3:TestEvent`` and records of other event types are ignored. Any other event
 fails with ``WrongEvent`` naming what was expected; an object that no longer exists fails with
@@ -16,6 +22,9 @@ fails with ``WrongEvent`` naming what was expected; an object that no longer exi
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,8 +36,8 @@ from botocore.exceptions import ClientError
 from cc_shared import db
 from cc_shared.aws import client
 from cc_shared.models import EVENT_SOURCE, VOICEMAIL_RECEIVED, VoicemailReceived
-from cc_shared.settings import optional
-from cc_shared.voicemail_objects import CALLER, CONTACT, DURATION, KEY_LAYOUT, QUEUE
+from cc_shared.settings import integer, optional
+from cc_shared.voicemail_objects import CALLER, CONTACT, DURATION, KEY_LAYOUT, QUEUE, transcript_key
 
 logger = Logger()
 tracer = Tracer()
@@ -144,6 +153,48 @@ def record(bucket: str, key: str, version: str | None, received: datetime) -> Vo
     )
 
 
+def _transcript_text(bucket: str, key: str) -> str | None:
+    """The text of Amazon Transcribe's output document (``results.transcripts[0].transcript``)."""
+    try:
+        document = json.loads(client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+        return str(document["results"]["transcripts"][0]["transcript"]) or None
+    except (ClientError, ValueError, KeyError, IndexError, TypeError) as error:
+        logger.warning("the transcript could not be read", extra={"key": key, "error": str(error)})
+        return None
+
+
+def transcribe(voicemail: VoicemailReceived, version: str | None, context: LambdaContext) -> str | None:
+    """The voicemail's text from Amazon Transcribe, or None when it is off, failed or is late."""
+    language = optional("TRANSCRIBE_LANGUAGE")
+    if not language:
+        return None
+    queue, contact = voicemail.queue_id or "unknown", voicemail.contact_id or voicemail.voicemail_id
+    output = transcript_key(queue, contact)
+    name = "voicemail-" + hashlib.sha256(f"{voicemail.bucket}/{voicemail.key}/{version}".encode()).hexdigest()[:40]
+    transcribe_ = client("transcribe")
+    try:
+        transcribe_.start_transcription_job(
+            TranscriptionJobName=name, LanguageCode=language, MediaFormat="wav",
+            Media={"MediaFileUri": f"s3://{voicemail.bucket}/{voicemail.key}"},
+            OutputBucketName=voicemail.bucket, OutputKey=output,
+        )  # fmt: skip
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConflictException":  # a retry: the job exists
+            raise
+    wait = min(integer("TRANSCRIPTION_WAIT_SECONDS", 240), context.get_remaining_time_in_millis() / 1000 - 10)
+    deadline, pause = time.monotonic() + wait, integer("TRANSCRIPTION_POLL_SECONDS", 5)
+    while True:
+        job = transcribe_.get_transcription_job(TranscriptionJobName=name)["TranscriptionJob"]
+        status = job["TranscriptionJobStatus"]
+        if status == "COMPLETED":
+            return _transcript_text(voicemail.bucket, output)
+        if status == "FAILED" or time.monotonic() >= deadline:
+            logger.warning("voicemail announced without a transcript", extra={"job": name, "status": status,
+                           "reason": job.get("FailureReason")})  # fmt: skip
+            return None
+        time.sleep(pause)
+
+
 def announce(voicemail: VoicemailReceived) -> None:
     answer = client("events").put_events(
         Entries=[
@@ -169,7 +220,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     recorded = []
     for item in new_objects(event):
         voicemail = record(item.bucket, item.key, item.version, item.received)
-        announce(voicemail)
+        text = transcribe(voicemail, item.version, context)
+        announce(voicemail.model_copy(update={"transcript": text}) if text else voicemail)
         metrics.add_metric(name="VoicemailsReceived", unit="Count", value=1)
         recorded.append(voicemail.voicemail_id)
     return {"voicemails": recorded}

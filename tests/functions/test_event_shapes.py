@@ -92,7 +92,11 @@ def test_notification_names_what_it_expected(database: str, aws, lambda_context:
 
 @PROPERTY_SETTINGS
 @given(event=st.one_of(json_values, st.fixed_dictionaries({"instanceId": json_values})))
-def test_command_center_names_what_it_expected(database: str, aws, lambda_context: Any, event: Any) -> None:
+def test_command_center_names_what_it_expected(
+    database: str, aws, emulator_in_process: str, lambda_context: Any, event: Any
+) -> None:
+    """An ``instanceId`` of the right shape reaches Amazon Connect: the emulator answers it as AWS does
+    (moto in process has no ListQueues), with ResourceNotFoundException for an unknown instance."""
     import command_center
 
     with contextlib.suppress(command_center.SnapshotError):

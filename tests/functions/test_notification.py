@@ -81,3 +81,13 @@ def test_unknown_or_invalid_events_raise_a_clear_error(notify, detail_type: str,
     _, invoke = notify
     with pytest.raises(ValueError, match=message):
         invoke(detail_type, detail)
+
+
+def test_a_transcribed_voicemail_carries_its_text_after_the_link(notify) -> None:
+    configure, invoke = notify
+    configure(["lead@example.com"], ["+14155550111"])
+    invoke("VoicemailReceived", {**DETAIL, "transcript": "Please call me back about my bill."})
+    [email] = sent_emails()
+    assert "Transcript: Please call me back about my bill." in email.body
+    [(_, message)] = sent_sms()
+    assert message.index("https://") < message.index("Transcript: Please call me back")

@@ -134,3 +134,44 @@ def test_s3_test_events_and_other_event_types_are_ignored(database: str, lambda_
     assert voicemail.handler({"Service": "Amazon S3", "Event": "s3:TestEvent"}, lambda_context) == {"voicemails": []}
     removed = {"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {}}]}
     assert voicemail.handler(removed, lambda_context) == {"voicemails": []}
+
+
+TEXT = "Hi, please call me back about my bill."
+TRANSCRIPT = {"jobName": "voicemail-x", "accountId": "123456789012", "status": "COMPLETED",
+              "results": {"transcripts": [{"transcript": TEXT}], "items": []}}  # fmt: skip
+
+
+@pytest.fixture
+def transcribing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRANSCRIBE_LANGUAGE", "en-US")
+    monkeypatch.setenv("TRANSCRIPTION_POLL_SECONDS", "0")
+
+
+def test_with_transcription_on_the_event_carries_the_text(received, transcribing, aws) -> None:
+    """Amazon Transcribe writes its output document where the job says (moto runs the job but writes
+    nothing, so the test writes the document Transcribe would)."""
+    from cc_shared.voicemail_objects import transcript_key
+
+    upload, emitted = received
+    aws.client("s3").put_object(Bucket=BUCKET, Key=transcript_key("support", "c-5"), Body=json.dumps(TRANSCRIPT))
+    upload("voicemail/support/c-5.wav", "queue-id=support&contact-id=c-5")
+    [event] = emitted()
+    assert event["detail"]["transcript"] == TEXT
+    [job] = aws.client("transcribe").list_transcription_jobs()["TranscriptionJobSummaries"]
+    assert job["TranscriptionJobName"].startswith("voicemail-") and job["LanguageCode"] == "en-US"
+    upload("voicemail/support/c-5.wav", "queue-id=support&contact-id=c-5")  # a retry finds the same job
+    assert len(aws.client("transcribe").list_transcription_jobs()["TranscriptionJobSummaries"]) == 1
+
+
+def test_a_transcript_that_never_comes_does_not_hold_the_voicemail_back(received, transcribing) -> None:
+    upload, emitted = received
+    upload("voicemail/support/c-6.wav", "queue-id=support&contact-id=c-6")  # no output document
+    [event] = emitted()
+    assert event["detail"]["contact_id"] == "c-6" and event["detail"].get("transcript") is None
+
+
+def test_with_transcription_off_nothing_is_transcribed(received, aws) -> None:
+    upload, emitted = received
+    upload("voicemail/support/c-7.wav")
+    assert emitted()[0]["detail"].get("transcript") is None
+    assert aws.client("transcribe").list_transcription_jobs()["TranscriptionJobSummaries"] == []

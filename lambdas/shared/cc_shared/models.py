@@ -101,6 +101,7 @@ class VoicemailReceived(BaseModel):
     caller: str | None = None
     contact_id: str | None = None
     duration_seconds: int | None = None
+    transcript: str | None = None  # when transcription is on and Amazon Transcribe finished in time
 
 
 EVENT_SOURCE = "contact-center.platform"

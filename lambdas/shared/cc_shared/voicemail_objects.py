@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 PREFIX = "voicemail/"
+# Amazon Transcribe's output, when transcription is on: outside ``PREFIX``, so it notifies nobody.
+TRANSCRIPTS_PREFIX = "voicemail-transcripts/"
 KEY_LAYOUT = re.compile(r"^voicemail/(?P<queue>[a-z0-9][a-z0-9-]{0,62})/(?P<contact>[^/]+)\.[a-z0-9]+$")
 QUEUE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 CALLER, QUEUE, CONTACT, DURATION = "caller", "queue-id", "contact-id", "duration-seconds"
@@ -19,3 +21,8 @@ CALLER, QUEUE, CONTACT, DURATION = "caller", "queue-id", "contact-id", "duration
 def voicemail_key(queue_id: str, contact_id: str) -> str:
     """The object key of a contact's voicemail (``queue_id`` as the flows name queues)."""
     return f"{PREFIX}{queue_id}/{contact_id}.wav"
+
+
+def transcript_key(queue_id: str, contact_id: str) -> str:
+    """Where Amazon Transcribe writes the transcript of a contact's voicemail."""
+    return f"{TRANSCRIPTS_PREFIX}{queue_id}/{contact_id}.json"

@@ -149,3 +149,33 @@ def test_voicemail_packager_reads_only_connects_media_streams_and_writes_only_vo
     assert voicemails.endswith("/voicemail/*")
     assert not any(action.startswith(("rds", "dynamodb", "secretsmanager")) for action in allowed_actions(
         granted(Function.VOICEMAIL_PACKAGER)))  # fmt: skip
+
+
+def test_transcription_is_off_by_default_and_when_on_may_transcribe_only_voicemails(
+    configs: dict[str, Any], granted: Any, synth: SynthFn, platform: dict[str, Any]
+) -> None:
+    from cdktf import Testing
+
+    from stacks.app import lambda_packages
+    from stacks.platform import add_environment
+
+    assert all(config.connect.voicemail_transcription is None for config in configs.values())
+    assert not any("transcribe" in str(s["Action"]) for s in granted(Function.VOICEMAIL))
+
+    config = configs["prod"]
+    on = type(config).model_validate(
+        {**config.model_dump(), "connect": {**config.connect.model_dump(), "voicemail_transcription": "en-US"}}
+    )
+    packages = lambda_packages([on.lambdas.architecture])[on.lambdas.architecture]
+    stacks = add_environment(Testing.app(), on, packages)
+    policy = stacks.security.function_roles.functions[Function.VOICEMAIL].policy
+    statements = {s["Sid"]: s for s in json.loads(body(synth(stacks.security), policy)["policy"])["Statement"]}
+    jobs = statements["TranscribeVoicemails"]
+    assert jobs["Resource"] == "arn:aws:transcribe:us-east-1:333333333333:transcription-job/voicemail-*"
+    assert str(statements["WriteAndReadTranscripts"]["Resource"]).endswith("/voicemail-transcripts/*")
+    settings = stacks.integration.functions.functions[Function.VOICEMAIL]
+    variables = body(synth(stacks.integration), settings)["environment"]["variables"]
+    assert variables["TRANSCRIBE_LANGUAGE"] == "en-US"
+    default = platform["prod"].integration
+    unset = body(synth(default), default.functions.functions[Function.VOICEMAIL])["environment"]["variables"]
+    assert "TRANSCRIBE_LANGUAGE" not in unset
