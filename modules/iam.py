@@ -360,18 +360,9 @@ class FunctionRoles(Construct):
                 actions=["transcribe:StartTranscriptionJob", "transcribe:GetTranscriptionJob"],
                 resources=[jobs],
             ),
-            Statement(
-                sid="WriteAndReadTranscripts",
-                actions=["s3:PutObject", "s3:GetObject"],
-                resources=[f"{self._access.voicemail_bucket_arn}/{VOICEMAIL_TRANSCRIPTS}*"],
-            ),
-            Statement(
-                sid="EncryptTranscripts",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[self._access.storage_key_arn],
-                condition={"StringEquals": {"kms:ViaService": f"s3.{config.region}.amazonaws.com"}},
-            ),
-        ]
+            *self._objects("Transcripts", self._access.voicemail_bucket_arn, ("s3:PutObject", "s3:GetObject"),
+                           prefix=VOICEMAIL_TRANSCRIPTS),
+        ]  # fmt: skip
 
     def _media_streams(self) -> list[Statement]:
         """Read the audio Connect streams to Kinesis Video Streams (its media is under the storage key)."""

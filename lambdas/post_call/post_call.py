@@ -22,13 +22,14 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from cc_shared import callbacks, db
 from cc_shared.aws import client
 from cc_shared.models import ContactTraceRecord
 from cc_shared.settings import optional, required
+from cc_shared.streams import process_stream_batch
 from psycopg.types.json import Jsonb
 
 logger = Logger()
@@ -152,7 +153,4 @@ def record_handler(record: KinesisStreamRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = event.get("Records") if isinstance(event, dict) else None
-    if not isinstance(records, list) or not all(isinstance(r, dict) and "kinesis" in r for r in records):
-        raise ValueError("post_call takes Kinesis stream events ({'Records': [{'kinesis': ...}]}), not this event")
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_stream_batch("post_call", event, context, record_handler, processor)

@@ -54,6 +54,8 @@ class Contact:
         self.config, self.context, self.handler = config, lambda_context, queue_experience.handler
         self.failure: Exception | None = None  # what the function raises instead of answering
         self.slowness = 0.0  # seconds the function takes on top of its work (simulated clock)
+        # Simulated seconds per real second; journeys that test no timeout run at 1 (Connect's real 8 s).
+        self.time_scale = TIME_SCALE
         self.workers: list[threading.Thread] = []  # invocations, joined before the test's settings go
 
     def queue(self, queue_id: str) -> str:
@@ -66,13 +68,13 @@ class Contact:
         def run() -> None:
             if self.failure is not None:
                 return
-            time.sleep(self.slowness * TIME_SCALE)
+            time.sleep(self.slowness * self.time_scale)
             answer.update(self.handler(event, self.context))
 
         worker = threading.Thread(target=run, daemon=True)
         self.workers.append(worker)
         worker.start()
-        worker.join(limit_seconds * TIME_SCALE)
+        worker.join(limit_seconds * self.time_scale)
         if self.failure is not None:
             raise InvokeError(f"the function failed: {self.failure}")
         if worker.is_alive():

@@ -1,10 +1,10 @@
 """voicemail_packager: a voicemail contact's CTR -> the caller's audio from Kinesis Video Streams ->
 a WAV file in the voicemail bucket, with the audio made by a real encoder (tests/media.py).
 
-Kinesis Video's media APIs are served by the project's emulator (moto has only the control plane):
-these tests start it once and point the handler's SDK at it with ``AWS_ENDPOINT_URL``, the way the
-Lambda runtime would reach AWS. Lambda's event source mapping is the test: it hands the handler the
-Kinesis event AWS sends and reads the batch item failures it answers.
+Kinesis Video's media APIs are served by the project's emulator (moto has only the control plane),
+in process (``emulator_in_process``), with the handler's SDK pointed at it by ``AWS_ENDPOINT_URL``.
+Lambda's event source mapping is the test: it hands the handler the Kinesis event AWS sends and reads
+the batch item failures it answers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import wave
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,19 +20,9 @@ import pytest
 
 from tests.functions.events import kinesis_batch
 from tests.media import SAMPLE_RATE, caller_pcm, connect_stream, put_media
-from tools.emulator import Emulator, start_emulator
 
 BUCKET = "cc-test-voicemail"
 CTR_STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/cc-test-ctr"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    running = start_emulator(log_path=tmp_path_factory.mktemp("emulator") / "emulator.log")
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 class Kvs:
@@ -60,22 +49,13 @@ class Kvs:
 
 
 @pytest.fixture
-def kvs(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kvs]:
-    from cc_shared import aws as shared_aws
-
-    boto3.client("s3", region_name="us-east-1", endpoint_url=emulator.url)  # warm botocore's loaders
-    import requests
-
-    requests.post(f"{emulator.url}/moto-api/reset", timeout=10)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+def kvs(emulator_in_process: str, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Kvs:
     monkeypatch.setenv("VOICEMAIL_BUCKET", BUCKET)
-    shared_aws.reset()
-    kvs = Kvs(emulator.url)
+    kvs = Kvs(emulator_in_process)
     s3 = kvs.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    yield kvs
-    shared_aws.reset()
+    return kvs
 
 
 def ctr(contact_id: str, attributes: dict[str, str], started: datetime | None = None) -> bytes:

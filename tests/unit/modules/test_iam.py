@@ -172,7 +172,10 @@ def test_transcription_is_off_by_default_and_when_on_may_transcribe_only_voicema
     statements = {s["Sid"]: s for s in json.loads(body(synth(stacks.security), policy)["policy"])["Statement"]}
     jobs = statements["TranscribeVoicemails"]
     assert jobs["Resource"] == "arn:aws:transcribe:us-east-1:333333333333:transcription-job/voicemail-*"
-    assert str(statements["WriteAndReadTranscripts"]["Resource"]).endswith("/voicemail-transcripts/*")
+    assert str(statements["TranscriptsObjects"]["Resource"]).endswith("/voicemail-transcripts/*")
+    assert statements["TranscriptsObjectKey"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    }
     settings = stacks.integration.functions.functions[Function.VOICEMAIL]
     variables = body(synth(stacks.integration), settings)["environment"]["variables"]
     assert variables["TRANSCRIBE_LANGUAGE"] == "en-US"
