@@ -2,8 +2,9 @@
 
 - PRIVATE endpoint, reachable only through the security layer's execute-api VPC endpoint: the
   resource policy denies every request that does not come through it.
-- The routes are data (``ROUTES``): each is a Lambda proxy integration (core API or command
-  center) behind the JWT authorizer, with a request validator. Bodies are checked against the JSON
+- The routes are data (``ROUTES``, modules/routes.py, each with the scope that may call it): each is
+  a Lambda proxy integration (core API or command center) behind the JWT authorizer, whose grants
+  are generated from the same table, with a request validator. Bodies are checked against the JSON
   schema models below; path parameters and required query parameters are declared required.
 - The stage has JSON access logs (KMS-encrypted log group), X-Ray, throttling from ``[api]`` and,
   when configured, a cache.
@@ -48,6 +49,7 @@ from modules.iam import service_role
 from modules.lambda_ import EntryPoint
 from modules.naming import API_STAGE, Function, api_name, log_group_arn_pattern
 from modules.policy import Statement, policy_document
+from modules.routes import ROUTES, Route
 
 TOKEN_PATTERN = r"^Bearer [A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=+/.-]*$"
 ACCESS_LOG_FORMAT = json.dumps(
@@ -124,50 +126,14 @@ MODELS: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Route:
-    """One method of the API: who serves it, its body model and its query parameters."""
-
-    method: str
-    path: str
-    function: Function
-    model: str | None = None
-    required_query: tuple[str, ...] = ()
-    optional_query: tuple[str, ...] = ()
-
-    @property
-    def path_parameters(self) -> tuple[str, ...]:
-        return tuple(part[1:-1] for part in self.path.split("/") if part.startswith("{"))
-
-    def request_parameters(self) -> dict[str, bool]:
-        parameters = {f"method.request.path.{name}": True for name in self.path_parameters}
-        parameters |= {f"method.request.querystring.{name}": True for name in self.required_query}
-        parameters |= {f"method.request.querystring.{name}": False for name in self.optional_query}
-        return parameters
-
-
-_PAGED = ("limit", "cursor")
-ROUTES: tuple[Route, ...] = (
-    Route("GET", "/v1/queues", Function.CORE_API, optional_query=_PAGED),
-    Route("POST", "/v1/queues", Function.CORE_API, model="NewQueue"),
-    Route("GET", "/v1/queues/{queueId}", Function.CORE_API),
-    Route("GET", "/v1/queues/{queueId}/experience", Function.CORE_API),
-    Route("PUT", "/v1/queues/{queueId}/experience", Function.CORE_API, model="QueueExperience"),
-    Route("GET", "/v1/contacts", Function.CORE_API, required_query=("queueId",), optional_query=_PAGED),
-    Route("GET", "/v1/contacts/{contactId}", Function.CORE_API),
-    Route("GET", "/v1/agents", Function.CORE_API, optional_query=_PAGED),
-    Route("GET", "/v1/callbacks", Function.CORE_API, optional_query=("limit",)),
-    Route("POST", "/v1/callbacks", Function.CORE_API, model="NewCallback"),
-    Route("GET", "/v1/command-center/metrics", Function.COMMAND_CENTER),
-    Route("GET", "/v1/command-center/queues/{queueId}", Function.COMMAND_CENTER),
-)
 API_FUNCTIONS = (Function.CORE_API, Function.COMMAND_CENTER)
 
 
 def definition_hash(config: EnvConfig) -> str:
     """Changes exactly when what a deployment snapshots changes: routes, models, authorizer settings."""
     definition = {
-        "routes": [asdict(route) for route in ROUTES],
+        # A route's scope is the authorizer's business (its grants), not part of the deployed API.
+        "routes": [{k: v for k, v in asdict(route).items() if k != "scope"} for route in ROUTES],
         "models": MODELS,
         "authorizer": {"ttl": config.api.authorizer_cache_seconds, "pattern": TOKEN_PATTERN},
     }

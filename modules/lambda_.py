@@ -65,6 +65,7 @@ from envs import EnvConfig
 from modules.iam import FunctionIdentity
 from modules.naming import VOICEMAIL_OBJECTS, Function, Stream, function_name
 from modules.policy import Statement, policy_document
+from modules.routes import scope_grants
 from modules.secure_bucket import SecureBucket
 
 RUNTIME = "python3.12"
@@ -189,6 +190,8 @@ def environment(config: EnvConfig, function: Function, settings: RuntimeSettings
         },
         Function.QUEUE_EXPERIENCE: {**table, "STREAM_NAME": settings.queue_experience_stream},
         Function.AUTHORIZER: {
+            # What each scope may call, generated from the routes (modules/routes.py).
+            "SCOPE_GRANTS": json.dumps(scope_grants(), sort_keys=True, separators=(",", ":")),
             "JWT_SECRET_ARN": settings.jwt_secret_arn,
             "JWT_ISSUER": api.jwt_issuer,
             "JWT_AUDIENCE": api.jwt_audience,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modules.routes import scope_grants
 from tools.emulator import Emulator, start_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,7 @@ def function_environment(emulator: Emulator, function: str, secret_arn: str) -> 
         POWERTOOLS_LOG_LEVEL="INFO",
         TABLE_NAME=TABLE,
         STREAM_NAME=STREAM,
+        SCOPE_GRANTS=json.dumps(scope_grants()),
         JWT_SECRET_ARN=secret_arn,
         JWT_ISSUER=ISSUER,
         JWT_AUDIENCE=AUDIENCE,

@@ -9,8 +9,10 @@ Verification rules, and why:
   the token's.
 - ``exp``, ``iss``, ``aud`` and ``sub`` are required; ``nbf`` and ``iat`` are checked when present,
   with 30 s of clock leeway.
-- The policy lists only the methods the token's scopes allow, on this API and stage. API Gateway
-  caches the answer per token, so the policy covers every allowed method, not just this request's.
+- The policy lists only the routes the token's scopes allow, on this API and stage. What each scope
+  allows comes from the API's route table (``SCOPE_GRANTS``, generated from modules/routes.py by
+  the integration layer), so a new route needs no edit here. API Gateway caches the answer per
+  token, so the policy covers every allowed route, not just this request's.
 
 - Exactly what an identity provider issues, nothing else: a header of ``alg``, ``kid`` and an
   optional ``typ`` (JWT or at+jwt), each a string; no ``crit`` (we understand no extension), no key
@@ -46,21 +48,32 @@ HEADER_FIELDS = frozenset({"alg", "kid", "typ"})
 TOKEN_TYPES = frozenset({"JWT", "at+jwt"})
 MAX_TOKEN_CHARACTERS = 8192  # far above any token we issue; API Gateway's header limit is 10 KB
 METHOD_ARN = re.compile(r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+/[^/]+/[A-Z]+/\S*$")
+GRANT = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)/[A-Za-z0-9*/_-]+$")  # METHOD/path, * for a path parameter
 # Scope -> (HTTP methods, resource path patterns below the stage) the scope may call.
-SCOPE_GRANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "contact-center/read": (
-        ("GET",),
-        ("v1/queues", "v1/queues/*", "v1/contacts", "v1/contacts/*", "v1/agents", "v1/callbacks"),
-    ),
-    "contact-center/write": (("POST", "PUT"), ("v1/queues", "v1/queues/*", "v1/callbacks")),
-    "contact-center/supervisor": (("GET",), ("v1/command-center/*",)),
-}
 
 
 class Unauthorized(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__("Unauthorized")
         self.reason = reason
+
+
+@cache
+def scope_grants() -> dict[str, tuple[str, ...]]:
+    """Scope -> the ``METHOD/path`` grants its token may call, as the integration layer generates
+    them from the API's routes (``SCOPE_GRANTS``, modules/routes.py)."""
+    raw = required("SCOPE_GRANTS")
+    try:
+        grants = json.loads(raw)
+    except ValueError:
+        raise MissingSetting("SCOPE_GRANTS must be a JSON object of scope -> list of 'METHOD/path'") from None
+
+    def well_formed(paths: object) -> bool:
+        return isinstance(paths, list) and all(isinstance(path, str) and GRANT.match(path) for path in paths)
+
+    if not isinstance(grants, dict) or not all(well_formed(paths) for paths in grants.values()):
+        raise MissingSetting("SCOPE_GRANTS must be a JSON object of scope -> list of 'METHOD/path'")
+    return {str(scope): tuple(paths) for scope, paths in grants.items()}
 
 
 def allowed_algorithms() -> list[str]:
@@ -150,7 +163,7 @@ def scopes_of(claims: dict[str, Any]) -> list[str]:
         if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
             raise Unauthorized("'scp' must be a list of strings")
         scopes += listed
-    return sorted(set(scopes) & SCOPE_GRANTS.keys())
+    return sorted(set(scopes) & scope_grants().keys())
 
 
 def principal_of(claims: dict[str, Any]) -> str:
@@ -164,12 +177,8 @@ def policy(principal: str, method_arn: str, scopes: list[str], claims: dict[str,
     # arn:aws:execute-api:region:account:api-id/stage/METHOD/path -> only this API and stage
     arn_prefix, _, request_path = method_arn.partition("/")
     stage = request_path.split("/", 1)[0]
-    resources = sorted(
-        f"{arn_prefix}/{stage}/{method}/{path}"
-        for scope in scopes
-        for method in SCOPE_GRANTS[scope][0]
-        for path in SCOPE_GRANTS[scope][1]
-    )
+    grants = scope_grants()
+    resources = sorted({f"{arn_prefix}/{stage}/{grant}" for scope in scopes for grant in grants[scope]})
     statement = (
         {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resources}
         if resources

@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from modules.routes import scope_grants
+
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDAS = ROOT / "lambdas"
 # What the Lambda runtime puts on sys.path: the layer's python/ and the function's own folder.
@@ -39,6 +41,8 @@ os.environ.update(
         "POWERTOOLS_METRICS_NAMESPACE": "ContactCenterTests",
         "POWERTOOLS_SERVICE_NAME": "tests",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # What the integration layer gives the authorizer: the scopes' grants, from the API's routes.
+        "SCOPE_GRANTS": json.dumps(scope_grants()),
     }
 )
 DB_USER, DB_PASSWORD = "cc_admin", "local-only-password"

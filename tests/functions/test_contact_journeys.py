@@ -29,7 +29,7 @@ STREAM = "cc-test-queue-experience"
 # A Wednesday, 15:00 UTC = 10:00 in New York: open. 03:00 UTC = 22:00 the day before: closed.
 OPEN = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 CLOSED = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-# Connect gives a function 8 s; the simulated clock runs 100 times faster.
+# Connect gives a function 8 s; the timeout test's simulated clock runs 100 times faster.
 TIME_SCALE = 0.01
 
 
@@ -54,8 +54,9 @@ class Contact:
         self.config, self.context, self.handler = config, lambda_context, queue_experience.handler
         self.failure: Exception | None = None  # what the function raises instead of answering
         self.slowness = 0.0  # seconds the function takes on top of its work (simulated clock)
-        # Simulated seconds per real second; journeys that test no timeout run at 1 (Connect's real 8 s).
-        self.time_scale = TIME_SCALE
+        # Real seconds per simulated second: 1 (Connect's real 8 s limit), so a loaded machine never
+        # times a journey out; a test of the timeout itself runs the clock faster (TIME_SCALE).
+        self.time_scale = 1.0
         self.workers: list[threading.Thread] = []  # invocations, joined before the test's settings go
 
     def queue(self, queue_id: str) -> str:
@@ -166,6 +167,7 @@ def test_when_the_function_fails_the_flow_uses_safe_defaults(contact: Contact, t
         contact.failure = RuntimeError("DynamoDB unreachable")
     else:
         contact.slowness = 9  # Connect waits 8 s at most
+        contact.time_scale = TIME_SCALE  # 9 simulated seconds of sleep against an 8-second limit, 100x faster
     journey = contact.call(Caller(OPEN, keys=["2"], agent_answers_after_checks=1))
     assert "default-experience" in journey.visited("inbound") and "keep-experience" not in journey.visited("inbound")
     assert journey.heard[1] == "Thank you for calling. Your call is important to us."

@@ -90,7 +90,6 @@ def test_a_callers_voicemail_reaches_the_queues_owners_by_email_and_sms(
                 "StartTimestamp": str(int(caller.when.timestamp() * 1000))}  # fmt: skip
 
     caller = Caller(CLOSED, keys=["2", "#"], contact_id="c-vm-1")
-    contact.time_scale = 1.0  # no timeout is tested here: Connect's real limit, whatever the machine's load
     journey = contact.call(caller, stream_media=connect_streams)
     assert journey.ended == "voicemail recorded" and journey.streaming == ["Enabled", "Disabled"]
     assert journey.attributes["voicemailQueue"] == "billing"
@@ -172,7 +171,6 @@ def test_a_call_answered_by_an_agent_is_stored_and_read_back_through_the_api(
 
     # 1. In hours, the caller picks support and an agent answers after one check.
     caller = Caller(OPEN, keys=["1"], agent_answers_after_checks=1, contact_id="c-in-1")
-    contact.time_scale = 1.0  # no timeout is tested here: Connect's real limit, whatever the machine's load
     journey = contact.call(caller)
     assert journey.ended == "connected to an agent" and journey.queue == contact.queue("support")
     assert "Welcome to support." in journey.heard
@@ -227,7 +225,6 @@ def test_a_caller_who_asks_for_a_callback_is_queued_recorded_and_called_back_by_
 
     # 1. On hold, the caller presses 1 for a callback: the flow sets the number and Connect queues it.
     caller = Caller(OPEN, keys=["1", "1"], contact_id="c-cb-1")
-    contact.time_scale = 1.0  # no timeout is tested here: Connect's real limit, whatever the machine's load
     journey = contact.call(caller)
     assert journey.ended == "callback queued" and journey.attributes["callbackRequested"] == "true"
     [queued] = journey.callbacks

@@ -11,6 +11,7 @@ import pytest
 from envs import EnvConfig
 from modules.api_gateway import MODELS, ROUTES, definition_hash
 from modules.naming import Function
+from modules.routes import Scope
 from tests.conftest import SynthFn
 from tests.helpers import body, lambda_shared_models, policy, ref, resources
 
@@ -117,7 +118,7 @@ def test_deployment_is_redeployed_exactly_when_the_definition_changes(
     before = definition_hash(configs["prod"])
     original = api_gateway.ROUTES
     try:
-        api_gateway.ROUTES = (*original, original[0].__class__("GET", "/v1/extra", Function.CORE_API))
+        api_gateway.ROUTES = (*original, original[0].__class__("GET", "/v1/extra", Function.CORE_API, Scope.READ))
         assert definition_hash(configs["prod"]) != before
     finally:
         api_gateway.ROUTES = original
