@@ -43,9 +43,11 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed .venv-checkov/.installed node_modules/.installed .terraform.d/terraformrc ## Install venvs, cdktf-cli and the Terraform CLI config
 
-lint: $(VENV)/.installed ## ruff over the whole project
+lint: $(VENV)/.installed ## ruff over the whole project; mypy over envs/, modules/, stacks/, tools/ and lambdas/
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	MYPYPATH=$$(ls -d lambdas/*/ | tr '\n' ':') $(VENV)/bin/mypy --explicit-package-bases lambdas/*/*.py lambdas/shared/cc_shared
 
 test: setup lint ## All test levels: the emulator level beside unit/functions/validate (incl. checkov), two pytest processes
 	$(PY) -m tools.run_tests

@@ -211,19 +211,17 @@ class ContactCenter(Construct):
     def _create(self, template: Template, content: str, waits_for: list[Any]) -> None:
         """The flow or module resource; it waits for the Lambda associations and permissions it needs,
         because Connect validates a published flow's functions when it is created."""
-        common = {
-            "instance_id": self.instance.id,
-            "name": template.name,
-            "description": template.description[:500],
-            "content": content,
-            "depends_on": waits_for or None,
-        }
+        instance, name, description = self.instance.id, template.name, template.description[:500]
         if template.kind == "module":
-            self.flow_modules[template.name] = ConnectContactFlowModule(self, f"module-{template.name}", **common)
+            self.flow_modules[name] = ConnectContactFlowModule(
+                self, f"module-{name}", instance_id=instance, name=name, description=description, content=content,
+                depends_on=waits_for or None,
+            )  # fmt: skip
         else:
-            self.flows[template.name] = ConnectContactFlow(
-                self, f"flow-{template.name}", type=template.flow_type.value, **common
-            )
+            self.flows[name] = ConnectContactFlow(
+                self, f"flow-{name}", type=template.flow_type.value, instance_id=instance, name=name,
+                description=description, content=content, depends_on=waits_for or None,
+            )  # fmt: skip
 
     def _associate(self, template: Template, name: str) -> str:
         """Associate the function a flow invokes (once) and let only this instance invoke it."""

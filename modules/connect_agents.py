@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf_cdktf_provider_aws.connect_instance import ConnectInstance
 from cdktf_cdktf_provider_aws.connect_routing_profile import ConnectRoutingProfile
@@ -82,7 +83,8 @@ class Agents(Construct):
         levels = self._config.connect.hierarchy.levels
         if not levels:
             return None
-        structure = {field: kind(name=name) for (field, kind), name in zip(LEVELS, levels, strict=False)}
+        pairs = zip(LEVELS, levels, strict=False)
+        structure: dict[str, Any] = {field: kind(name=name) for (field, kind), name in pairs}
         return ConnectUserHierarchyStructure(
             self,
             "hierarchy",

@@ -92,11 +92,11 @@ class EncryptionKey(Construct):
                 for grant in props.grants
             ),
         ]
-        on = {"provider": props.provider} if props.provider is not None else {}
+        on = props.provider  # None: the stack's default provider
         self.key = KmsKey(
             self,
             "key",
-            **on,
+            provider=on,
             description=props.description,
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
@@ -104,5 +104,9 @@ class EncryptionKey(Construct):
             tags={"Name": config.resource_name(props.purpose)},
         )
         self.alias = KmsAlias(
-            self, "alias", **on, name=f"alias/{config.resource_name(props.purpose)}", target_key_id=self.key.key_id
+            self,
+            "alias",
+            provider=on,
+            name=f"alias/{config.resource_name(props.purpose)}",
+            target_key_id=self.key.key_id,
         )

@@ -119,13 +119,15 @@ class SecureBucket(Construct):
     settings resources (``public_access_block``, ``ownership``, ``versioning``, ``encryption``,
     ``lifecycle``, ``access_logging`` or None, ``policy``)."""
 
+    policy: S3BucketPolicy  # declared here: a bucket's access logging waits on its log bucket's policy
+
     def __init__(self, scope: Construct, construct_id: str, props: SecureBucketProps) -> None:
         super().__init__(scope, construct_id)
-        on = {"provider": props.provider} if props.provider is not None else {}
+        on = props.provider  # None: the stack's default provider
         self.bucket = S3Bucket(
             self,
             "bucket",
-            **on,
+            provider=on,
             bucket=props.bucket_name,
             force_destroy=props.force_destroy,
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
@@ -134,7 +136,7 @@ class SecureBucket(Construct):
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
             "public-access-block",
-            **on,
+            provider=on,
             bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
@@ -145,24 +147,24 @@ class SecureBucket(Construct):
         self.ownership = S3BucketOwnershipControls(
             self,
             "ownership",
-            **on,
+            provider=on,
             bucket=bucket_id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
         self.versioning = S3BucketVersioningA(
             self,
             "versioning",
-            **on,
+            provider=on,
             bucket=bucket_id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
         self.encryption = S3BucketServerSideEncryptionConfigurationA(
-            self, "encryption", **on, bucket=bucket_id, rule=[_encryption_rule(props.kms_key)]
+            self, "encryption", provider=on, bucket=bucket_id, rule=[_encryption_rule(props.kms_key)]
         )
         self.lifecycle = S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            **on,
+            provider=on,
             bucket=bucket_id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
@@ -191,7 +193,7 @@ class SecureBucket(Construct):
             self.access_logging = S3BucketLoggingA(
                 self,
                 "access-logging",
-                **on,
+                provider=on,
                 bucket=bucket_id,
                 target_bucket=log_bucket.bucket.id,
                 target_prefix=props.access_logs.prefix,
@@ -200,7 +202,7 @@ class SecureBucket(Construct):
         self.policy = S3BucketPolicy(
             self,
             "policy",
-            **on,
+            provider=on,
             bucket=bucket_id,
             policy=policy_document(
                 *([deny_insecure_transport(self.bucket)] if props.deny_insecure_transport else []),

@@ -96,7 +96,7 @@ def add_aws_provider(
 
     ``region``/``alias`` add a second provider for another region (the DR replicas).
     """
-    settings: dict[str, object] = {
+    settings: dict[str, Any] = {
         "region": region or config.region,
         "default_tags": [AwsProviderDefaultTags(tags=platform_tags(config, layer))],
     }
@@ -107,7 +107,7 @@ def add_aws_provider(
         settings.update(_emulator_provider_settings(config.emulator))
     if alias is not None:
         settings["alias"] = alias
-    return AwsProvider(stack, "aws" if alias is None else f"aws-{alias}", **settings)  # type: ignore[arg-type]
+    return AwsProvider(stack, "aws" if alias is None else f"aws-{alias}", **settings)
 
 
 class PlatformS3Backend(S3Backend):

@@ -73,11 +73,11 @@ class IntegrationStack(LayerStack):
             ),
         )
         self.functions = self._functions(config, foundation, data, security, packages)
-        for stream, resource in self.streams.streams.items():
-            TerraformOutput(self, f"{stream.value.replace('-', '_')}_stream", value=resource.name)
+        for stream, kinesis_stream in self.streams.streams.items():
+            TerraformOutput(self, f"{stream.value.replace('-', '_')}_stream", value=kinesis_stream.name)
         TerraformOutput(self, "ctr_export_delivery_stream", value=self.streams.ctr_export.name)
-        for function, resource in self.functions.functions.items():
-            TerraformOutput(self, f"{function.value.replace('-', '_')}_function", value=resource.function_name)
+        for function, lambda_function in self.functions.functions.items():
+            TerraformOutput(self, f"{function.value.replace('-', '_')}_function", value=lambda_function.function_name)
 
     def _functions(
         self,

@@ -161,8 +161,9 @@ def provider_modules_used(sources: Iterable[Path] = CONSTRUCT_SOURCES) -> list[s
     for folder in sources:
         for path in folder.rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"{PROVIDER_PACKAGE}."):
-                    used.add(node.module.split(".")[1])
+                module = node.module if isinstance(node, ast.ImportFrom) else None
+                if module and module.startswith(f"{PROVIDER_PACKAGE}."):
+                    used.add(module.split(".")[1])
     return sorted(used)
 
 

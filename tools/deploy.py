@@ -298,7 +298,8 @@ class _Scheduler:
             run.targeted = len(first.resources)
             run.resources += first.resources
             self._mark_ready(run)
-            self.out.line(run.name, f"ready for the stacks that read it after {run.ready - (run.started or 0):.0f} s")
+            waited = (run.ready or 0.0) - (run.started or 0.0)
+            self.out.line(run.name, f"ready for the stacks that read it after {waited:.0f} s")
         with self.slots:
             rest = apply(path)
             run.outputs = outputs(path)

@@ -133,7 +133,11 @@ def stop_background() -> str:
 def main(argv: Sequence[str]) -> int:
     from envs import load_env
 
-    url = load_env("local").emulator.url  # type: ignore[union-attr]
+    emulator = load_env("local").emulator
+    if emulator is None:
+        print("error: envs/local.toml has no [emulator] section; the local env runs on the emulator", file=sys.stderr)
+        return 2
+    url = emulator.url
     command = argv[0] if argv else ""
     if command == "start":
         print(start_background(url))

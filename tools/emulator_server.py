@@ -94,10 +94,10 @@ class EmulatorApp:
             for plugin in self.plugins.values():
                 plugin.reset()
         scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        plugin = self.plugins.get(scope["service"]) if scope else None
-        if plugin is None or scope is None or not plugin.handles(environ.get("PATH_INFO", "/")):
+        served = self.plugins.get(scope["service"]) if scope else None
+        if served is None or scope is None or not served.handles(environ.get("PATH_INFO", "/")):
             return self.moto_app(environ, start_response)
-        status, headers, body = plugin(environ, scope["region"])
+        status, headers, body = served(environ, scope["region"])
         start_response(
             f"{status} {REASONS.get(status, 'Error')}", [*headers.items(), ("Content-Length", str(len(body)))]
         )

@@ -67,7 +67,7 @@ def skip_provider_package_index(modules: MutableMapping[str, types.ModuleType] =
         return False
     package = importlib.util.module_from_spec(spec)
     package.__path__ = list(spec.submodule_search_locations)
-    package.__getattr__ = _import_resource_module_on_access  # type: ignore[attr-defined]
+    vars(package)["__getattr__"] = _import_resource_module_on_access  # PEP 562: a module's own __getattr__
     modules[PROVIDER_PACKAGE] = package
     return True
 

@@ -140,7 +140,8 @@ def _routes(document: Any, where: str) -> tuple[str, dict[str, str]]:
 
 
 def route_phone_numbers(event: dict[str, Any]) -> dict[str, Any]:
-    terraform = event.get("tf") if isinstance(event.get("tf"), dict) else {}
+    given = event.get("tf")
+    terraform: dict[str, Any] = given if isinstance(given, dict) else {}
     action = terraform.get("action", "create")
     instance, wanted = _routes(event, "route-phone-numbers")
     before: dict[str, str] = {}

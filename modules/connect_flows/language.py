@@ -210,7 +210,8 @@ TRANSFER_TARGETS = frozenset({FlowType.CONTACT_FLOW, FlowType.AGENT_TRANSFER, Fl
 
 def flow_targets(action: Mapping[str, Any]) -> list[tuple[str, frozenset[FlowType]]]:
     """The flows an action points at, each with the flow types it may be (a hook's, a transfer's)."""
-    parameters = action.get("Parameters") if isinstance(action.get("Parameters"), dict) else {}
+    raw = action.get("Parameters")
+    parameters: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
     targets: list[tuple[str, frozenset[FlowType]]] = []
     if action.get("Type") == "UpdateContactEventHooks" and isinstance(parameters.get("EventHooks"), dict):
         for hook, value in parameters["EventHooks"].items():

@@ -198,7 +198,7 @@ class Simulator:
         handler = getattr(self, f"_do_{kind}", None)
         if handler is None:
             raise SimulationError(f"{flow.name}: the simulator cannot run {kind} ({action['Identifier']})")
-        return handler(flow, action, parameters, state)  # type: ignore[no-any-return]
+        return handler(flow, action, parameters, state)
 
     # -- values -----------------------------------------------------------------------------------
 

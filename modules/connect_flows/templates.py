@@ -102,7 +102,7 @@ def _template(kind: str, path: Path) -> Template:
         flow_type = FlowType.MODULE
     else:
         try:
-            flow_type = FlowType(document.get("Type"))
+            flow_type = FlowType(str(document.get("Type")))
         except ValueError:
             types = ", ".join(t.value for t in FlowType if t is not FlowType.MODULE)
             raise ValueError(f"Type must be one of {types} (got {document.get('Type')!r})") from None

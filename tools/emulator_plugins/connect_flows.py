@@ -60,7 +60,8 @@ def problems(content: str, flow_type: FlowType, name: str, instance: InstanceVie
     if not isinstance(document, dict):
         return ["the content must be a JSON object with Version, StartAction and Actions"]
     found = [str(problem) for problem in check(document, flow_type, name)]
-    actions = document.get("Actions") if isinstance(document.get("Actions"), list) else []
+    listed = document.get("Actions")
+    actions: list[Any] = listed if isinstance(listed, list) else []
     for action in actions:
         if isinstance(action, dict):
             found += [str(Problem(name, action.get("Identifier"), "reference", problem))
@@ -69,24 +70,25 @@ def problems(content: str, flow_type: FlowType, name: str, instance: InstanceVie
 
 
 def _references(action: Mapping[str, Any], instance: InstanceView) -> Iterable[str]:
-    parameters = action.get("Parameters") if isinstance(action.get("Parameters"), dict) else {}
+    raw = action.get("Parameters")
+    parameters: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
     for value in strings(parameters):
         yield from _arn_problems(value, instance)
     for (action_type, parameter), kind in ID_PARAMETERS.items():
-        value = parameters.get(parameter)
-        if action.get("Type") != action_type or not isinstance(value, str) or _dynamic(value):
+        given = parameters.get(parameter)
+        if action.get("Type") != action_type or not isinstance(given, str) or _dynamic(given):
             continue
-        if not CONNECT_ARN.match(value) and not instance.exists(kind, value):
-            yield f"{parameter} {value} is not a {KIND_NAMES[kind]} of this instance"
+        if not CONNECT_ARN.match(given) and not instance.exists(kind, given):
+            yield f"{parameter} {given} is not a {KIND_NAMES[kind]} of this instance"
     for target, allowed in flow_targets(action):
         if _dynamic(target):
             continue
         match = CONNECT_ARN.match(target)
         flow_id = match["id"] if match else target
-        kind = instance.flow_type(flow_id)
-        if kind is not None and kind not in allowed:
+        flow_kind = instance.flow_type(flow_id)
+        if flow_kind is not None and flow_kind not in allowed:
             wanted = " or ".join(sorted(allowed))
-            yield f"{target} is a {kind} flow; {action.get('Type')} needs a {wanted} flow"
+            yield f"{target} is a {flow_kind} flow; {action.get('Type')} needs a {wanted} flow"
 
 
 def _arn_problems(value: str, instance: InstanceView) -> Iterable[str]:

@@ -144,7 +144,7 @@ class KinesisVideoMedia:
         if not 1 <= limit <= 1000:
             raise ServiceError(INVALID, "MaxResults must be between 1 and 1000")
         offset = int(request.get("NextToken") or 0)
-        page = {"Fragments": matching[offset : offset + limit]}
+        page: dict[str, Any] = {"Fragments": matching[offset : offset + limit]}
         if offset + limit < len(matching):
             page["NextToken"] = str(offset + limit)
         return page

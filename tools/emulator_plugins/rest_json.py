@@ -162,15 +162,15 @@ def _validate(shape: Shape, value: Any, path: str) -> Iterable[str]:
             return
         yield from _bounds(shape, len(value), where, "items")
         for index, item in enumerate(value):
-            yield from _validate(shape.member, item, f"{where}[{index}]")  # type: ignore[attr-defined]
+            yield from _validate(shape.member, item, f"{where}[{index}]")
     elif kind == "map":
         if not isinstance(value, dict):
             yield f"{where} must be an object"
             return
         yield from _bounds(shape, len(value), where, "entries")
         for key, item in value.items():
-            yield from _validate(shape.key, key, f"{where} key")  # type: ignore[attr-defined]
-            yield from _validate(shape.value, item, f"{where}.{key}")  # type: ignore[attr-defined]
+            yield from _validate(shape.key, key, f"{where} key")
+            yield from _validate(shape.value, item, f"{where}.{key}")
     elif kind == "string":
         if not isinstance(value, str):
             yield f"{where} must be a string"
@@ -232,9 +232,9 @@ def _serialize(shape: Shape, value: Any) -> Any:
             out[member.serialization.get("name", name)] = _serialize(member, member_value)
         return out
     if kind == "list":
-        return [_serialize(shape.member, item) for item in value]  # type: ignore[attr-defined]
+        return [_serialize(shape.member, item) for item in value]
     if kind == "map":
-        return {key: _serialize(shape.value, item) for key, item in value.items()}  # type: ignore[attr-defined]
+        return {key: _serialize(shape.value, item) for key, item in value.items()}
     if kind == "timestamp":
         return value.timestamp() if isinstance(value, datetime) else float(value)
     if kind == "blob":

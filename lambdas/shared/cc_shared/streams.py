@@ -23,4 +23,5 @@ def process_stream_batch(
     if not isinstance(records, list) or not all(isinstance(r, dict) and "kinesis" in r for r in records):
         shape = "{'Records': [{'kinesis': ...}]}"
         raise ValueError(f"{function} takes Kinesis stream events ({shape}), not this event")
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    answer = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return dict(answer)  # {"batchItemFailures": [...]}, as the event source mapping reads it
