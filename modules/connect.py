@@ -74,6 +74,7 @@ ROUTE_NUMBERS_JOB = "route-phone-numbers"
 class ContactCenterProps:
     functions: Mapping[Function, EntryPoint]  # what flows invoke (alias when published)
     routing_role: IamRole  # the utilities function's role: it routes the claimed numbers to their flows
+    metrics_reader: IamRole  # the command center function's role: it reads this instance's queue metrics
     recordings_bucket: str
     screen_recordings_bucket: str
     storage_key_arn: str
@@ -128,6 +129,26 @@ class ContactCenter(Construct):
         transfer = next(t.name for t in templates if t.kind == "flow" and t.flow_type is FlowType.QUEUE_TRANSFER)
         self.routing.add_quick_connects(self.flows[transfer])
         self.number_routing = self._route_numbers() if self.phone_numbers else None
+        self.metrics_policy = self._metrics_reader()
+
+    def _metrics_reader(self) -> IamRolePolicy:
+        """The command center reads this instance's queue metrics, and nothing else of Connect."""
+        instance = self.instance
+        metrics = IamRolePolicy(
+            self,
+            "command-center-metrics-policy",
+            name="read-connect-metrics",
+            role=self._props.metrics_reader.name,
+            policy=policy_document(
+                Statement(
+                    sid="ReadQueueMetricsOfThisInstance",
+                    actions=["connect:GetCurrentMetricData", "connect:ListQueues"],
+                    resources=[instance.arn, f"{instance.arn}/queue/*"],
+                )
+            ),
+        )
+        metrics.move_from_id("aws_iam_role_policy.command-center-metrics-policy")  # in the stack until 2026-11
+        return metrics
 
     @property
     def queues(self) -> dict[str, ConnectQueue]:

@@ -29,6 +29,8 @@ from modules.naming import (
     VOICEMAIL_TRANSCRIPTS,
     Function,
     Stream,
+    event_bus_arn,
+    firehose_log_group_name,
     function_log_group_name,
     function_role_name,
     log_group_arn_pattern,
@@ -39,7 +41,6 @@ from modules.policy import Statement, policy_document, service_trust_policy
 
 DYNAMODB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 DYNAMODB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
-FIREHOSE_DELIVERY_STREAM = "ctr-export"
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,9 @@ class DataAccess:
     secrets_key_arn: str
 
 
-def firehose_delivery_stream_name(config: EnvConfig) -> str:
-    return config.resource_name(FIREHOSE_DELIVERY_STREAM)
-
-
 def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> ServiceRole:
     """Firehose reads the CTR stream and writes compressed, KMS-encrypted batches to the exports bucket."""
-    delivery_name = firehose_delivery_stream_name(config)
-    log_group = f"/aws/kinesisfirehose/{delivery_name}"
+    log_group = firehose_log_group_name(config)
     return service_role(
         scope,
         "firehose-role",
@@ -393,7 +389,7 @@ class FunctionRoles(Construct):
             Statement(
                 sid="PublishPlatformEvents",
                 actions=["events:PutEvents"],
-                resources=[f"arn:{config.partition}:events:{config.region}:{config.account_id}:event-bus/default"],
+                resources=[event_bus_arn(config)],
             )
         ]
 

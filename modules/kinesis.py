@@ -26,8 +26,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.iam import firehose_delivery_stream_name
-from modules.naming import Stream, stream_name
+from modules.naming import Stream, firehose_delivery_stream_name, firehose_log_group_name, stream_name
 from modules.policy import Statement, policy_document
 
 # Date-partitioned keys that Athena/Glue can prune without dynamic partitioning (UTC arrival time).
@@ -70,11 +69,10 @@ class Streams(Construct):
             )
             for stream in Stream
         }
-        delivery_name = firehose_delivery_stream_name(config)
         self.export_log_group = CloudwatchLogGroup(
             self,
             "export-log-group",
-            name=f"/aws/kinesisfirehose/{delivery_name}",
+            name=firehose_log_group_name(config),
             retention_in_days=config.monitoring.log_retention_days,
             kms_key_id=props.key.arn,
         )
@@ -100,7 +98,7 @@ class Streams(Construct):
         self.ctr_export = KinesisFirehoseDeliveryStream(
             self,
             "ctr-export",
-            name=delivery_name,
+            name=(delivery_name := firehose_delivery_stream_name(config)),
             destination="extended_s3",
             kinesis_source_configuration=KinesisFirehoseDeliveryStreamKinesisSourceConfiguration(
                 kinesis_stream_arn=ctr.arn, role_arn=props.firehose_role_arn

@@ -1,7 +1,7 @@
 """A customer-managed KMS key with rotation, an alias, and a key policy scoped to its users.
 
-Shared by the layer constructs (flow logs today; buckets, RDS, streams and functions next) so
-that every key in the platform follows the same policy shape.
+Used by every construct that encrypts (buckets, the database, streams, functions, queues, logs),
+so that every key in the platform follows the same policy shape.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.naming import log_group_arn_pattern
+from modules.naming import log_group_arn, log_group_arn_pattern
 from modules.policy import Statement, policy_document
 
 # What a service needs to use a key for envelope encryption; no key administration.
@@ -57,6 +57,14 @@ class EncryptionKeyProps:
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
             raise ValueError(f"deletion_window_days must be 7-30, got {self.deletion_window_days}")
+
+
+def log_group_grant(config: EnvConfig, name: str) -> KeyGrant:
+    """CloudWatch Logs may use the key for the one log group ``name``."""
+    return KeyGrant(
+        service=f"logs.{config.region}.amazonaws.com",
+        condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn(config, name)}},
+    )
 
 
 def log_groups_grant(config: EnvConfig, name_prefix: str) -> KeyGrant:

@@ -63,7 +63,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import FunctionIdentity
-from modules.naming import VOICEMAIL_OBJECTS, Function, Stream, function_name
+from modules.naming import EVENT_BUS, VOICEMAIL_OBJECTS, Function, Stream, function_name
 from modules.policy import Statement, policy_document
 from modules.routes import scope_grants
 from modules.secure_bucket import SecureBucket
@@ -185,7 +185,7 @@ def environment(config: EnvConfig, function: Function, settings: RuntimeSettings
         },
         Function.VOICEMAIL: {
             **database,
-            "EVENT_BUS_NAME": "default",
+            "EVENT_BUS_NAME": EVENT_BUS,
             **({"TRANSCRIBE_LANGUAGE": language} if (language := config.connect.voicemail_transcription) else {}),
         },
         Function.QUEUE_EXPERIENCE: {**table, "STREAM_NAME": settings.queue_experience_stream},
@@ -321,7 +321,7 @@ class Functions(Construct):
         self.layer = LambdaLayerVersion(
             self,
             "shared-layer",
-            layer_name=config.resource_name("shared"),
+            layer_name=config.resource_name(LAYER_PACKAGE),
             description="Shared code of the contact-center functions (cc_shared) and their dependencies",
             s3_bucket=layer_code.bucket,
             s3_key=layer_code.key,

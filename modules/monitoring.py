@@ -22,10 +22,17 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.dynamodb import table_name
-from modules.iam import firehose_delivery_stream_name
 from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
 from modules.lambda_ import STREAM_CONSUMERS, sizing
-from modules.naming import API_STAGE, Function, Stream, api_name, function_name, stream_name
+from modules.naming import (
+    API_STAGE,
+    Function,
+    Stream,
+    api_name,
+    firehose_delivery_stream_name,
+    function_name,
+    stream_name,
+)
 from modules.rds import database_identifier
 
 FIVE_MINUTES = 300

@@ -65,6 +65,27 @@ def stream_arn(config: EnvConfig, stream: Stream) -> str:
     return f"arn:{config.partition}:kinesis:{config.region}:{config.account_id}:stream/{stream_name(config, stream)}"
 
 
+# The database's port: RDS listens on it and the Lambda security group may reach it.
+POSTGRES_PORT = 5432
+# The bus the platform's own events (VoicemailReceived) go to, and the rules listen on.
+EVENT_BUS = "default"
+FIREHOSE_DELIVERY_STREAM = "ctr-export"
+FIREHOSE_LOG_GROUPS = "/aws/kinesisfirehose/"  # where Firehose delivery logs go, by stream name
+
+
+def event_bus_arn(config: EnvConfig) -> str:
+    return f"arn:{config.partition}:events:{config.region}:{config.account_id}:event-bus/{EVENT_BUS}"
+
+
+def firehose_delivery_stream_name(config: EnvConfig) -> str:
+    return config.resource_name(FIREHOSE_DELIVERY_STREAM)
+
+
+def firehose_log_group_name(config: EnvConfig) -> str:
+    """The CTR export's delivery log group (created by us, encrypted, expiring)."""
+    return f"{FIREHOSE_LOG_GROUPS}{firehose_delivery_stream_name(config)}"
+
+
 # Where voicemails live in the voicemail bucket (the functions' side: lambdas/shared/cc_shared/voicemail_objects.py).
 VOICEMAIL_OBJECTS = "voicemail/"
 VOICEMAIL_TRANSCRIPTS = "voicemail-transcripts/"  # Amazon Transcribe's output, when transcription is on
@@ -103,5 +124,10 @@ def bucket_arn(config: EnvConfig, name: str) -> str:
     return f"arn:{config.partition}:s3:::{name}"
 
 
+def log_group_arn(config: EnvConfig, name: str) -> str:
+    """ARN of the log group ``name`` (as CloudWatch Logs names it in KMS encryption contexts)."""
+    return f"arn:{config.partition}:logs:{config.region}:{config.account_id}:log-group:{name}"
+
+
 def log_group_arn_pattern(config: EnvConfig, name_prefix: str = "") -> str:
-    return f"arn:{config.partition}:logs:{config.region}:{config.account_id}:log-group:{name_prefix}*"
+    return log_group_arn(config, f"{name_prefix}*")

@@ -25,8 +25,8 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import rds_monitoring_role
+from modules.naming import POSTGRES_PORT
 
-POSTGRES_PORT = 5432
 PARAMETER_GROUP_FAMILY = "postgres16"
 # Exported to CloudWatch Logs; each gets a group we create first (encrypted, with retention).
 LOG_EXPORTS = ("postgresql", "upgrade")

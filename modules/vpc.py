@@ -22,10 +22,10 @@ from constructs import Construct
 
 from envs import EnvConfig, NatStrategy
 from modules.iam import flow_logs_role
-from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant
+from modules.kms import EncryptionKey, EncryptionKeyProps, log_group_grant
+from modules.naming import POSTGRES_PORT
 
 ANYWHERE = "0.0.0.0/0"
-POSTGRES_PORT = 5432
 
 
 def nat_zone_indexes(strategy: NatStrategy, zone_count: int) -> tuple[int, ...]:
@@ -178,7 +178,6 @@ class Network(Construct):
     def _flow_logs(self) -> None:
         config = self._config
         group_name = f"/aws/vpc/flow-logs/{config.resource_name()}"
-        group_arn_pattern = f"arn:{config.partition}:logs:{config.region}:{config.account_id}:log-group:{group_name}"
         self.flow_log_key = EncryptionKey(
             self,
             "flow-log-key",
@@ -186,12 +185,7 @@ class Network(Construct):
             EncryptionKeyProps(
                 purpose="flow-logs",
                 description=f"Encrypts the VPC flow logs of {config.resource_name()}",
-                grants=[
-                    KeyGrant(
-                        service=f"logs.{config.region}.amazonaws.com",
-                        condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group_arn_pattern}},
-                    )
-                ],
+                grants=[log_group_grant(config, group_name)],
             ),
         )
         self.flow_log_group = CloudwatchLogGroup(

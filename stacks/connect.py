@@ -6,14 +6,12 @@ and integration layers; locally applied to the emulator's Amazon Connect
 from __future__ import annotations
 
 from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from envs import EnvConfig
 from modules.connect import ContactCenter, ContactCenterProps
 from modules.event_bridge import EventRules, EventRulesProps, Rule
 from modules.naming import Function, Stream
-from modules.policy import Statement, policy_document
 from stacks.base import LayerStack
 from stacks.foundation import FoundationStack
 from stacks.integration import IntegrationStack
@@ -38,6 +36,7 @@ class ConnectStack(LayerStack):
             ContactCenterProps(
                 functions=functions.entry_points,
                 routing_role=functions.identities[Function.UTILITIES].role,
+                metrics_reader=functions.identities[Function.COMMAND_CENTER].role,
                 recordings_bucket=storage.recordings.bucket.bucket,
                 screen_recordings_bucket=storage.screen_recordings.bucket.bucket,
                 storage_key_arn=storage.key.key.arn,
@@ -62,19 +61,6 @@ class ConnectStack(LayerStack):
                 ],
                 functions=functions.entry_points,
                 dead_letter_queues=functions.dead_letter_queues,
-            ),
-        )
-        IamRolePolicy(
-            self,
-            "command-center-metrics-policy",
-            name="read-connect-metrics",
-            role=functions.identities[Function.COMMAND_CENTER].role.name,
-            policy=policy_document(
-                Statement(
-                    sid="ReadQueueMetricsOfThisInstance",
-                    actions=["connect:GetCurrentMetricData", "connect:ListQueues"],
-                    resources=[instance.arn, f"{instance.arn}/queue/*"],
-                )
             ),
         )
         TerraformOutput(self, "connect_instance_id", value=instance.id)

@@ -16,7 +16,7 @@ from modules.lambda_ import (
     RuntimeSettings,
     StreamSource,
 )
-from modules.naming import Stream
+from modules.naming import FIREHOSE_LOG_GROUPS, Stream
 from stacks.base import LayerStack
 from stacks.data import DataStack
 from stacks.foundation import FoundationStack
@@ -44,7 +44,7 @@ class IntegrationStack(LayerStack):
             EncryptionKeyProps(
                 purpose="streams",
                 description=f"Encrypts the Kinesis streams and delivery logs of {config.name}",
-                grants=[log_groups_grant(config, f"/aws/kinesisfirehose/{config.resource_name()}-")],
+                grants=[log_groups_grant(config, f"{FIREHOSE_LOG_GROUPS}{config.resource_name()}-")],
             ),
         )
         storage = foundation.storage

@@ -4,12 +4,12 @@ VPC endpoints that keep traffic to AWS inside the network."""
 from __future__ import annotations
 
 from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import DataAccess, FunctionRoles, FunctionRolesProps, firehose_role
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
+from modules.secrets import ApiSecrets, ApiSecretsProps
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 from stacks.base import LayerStack
 from stacks.data import DataStack
@@ -38,14 +38,8 @@ class SecurityStack(LayerStack):
             config,
             EncryptionKeyProps(purpose="secrets", description=f"Encrypts the API secrets of {config.name}"),
         )
-        self.jwt_secret = SecretsmanagerSecret(
-            self,
-            "jwt-secret",
-            name=f"{config.resource_name()}/api/jwt-verification-keys",
-            description="Public keys (JWKS JSON) the API authorizer verifies tokens with; set by operators",
-            kms_key_id=self.secrets_key.key.arn,
-            recovery_window_in_days=30,
-        )
+        self.api_secrets = ApiSecrets(self, "api-secrets", config, ApiSecretsProps(key=self.secrets_key.key))
+        self.jwt_secret = self.api_secrets.jwt_keys
         storage = foundation.storage
         instance = data.database.instance
         access = DataAccess(

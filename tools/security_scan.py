@@ -104,6 +104,8 @@ ResourceTypes = dict[str, dict[str, str]]  # stack -> logical id -> resource typ
 def prepare_for_checkov(stacks_dir: Path, names: Iterable[str], workdir: Path) -> ResourceTypes:
     """Copy each stack's JSON, dropping scalar settings of the `terraform` block (required_version):
     checkov 3.3's terraform_json parser expects only objects there and otherwise skips the whole file.
+    ``moved`` blocks (a list: old address -> new, no resource in them) go too: that parser fails on
+    top-level lists.
 
     Returns each stack's resource types by logical id: checkov names some findings
     ``resource.<logical id>`` without the type, and skips match on ``<type>.<logical id>``.
@@ -116,6 +118,7 @@ def prepare_for_checkov(stacks_dir: Path, names: Iterable[str], workdir: Path) -
             for resource_type, resources in document.get("resource", {}).items()
             for logical_id in resources
         }
+        document.pop("moved", None)
         settings = document.get("terraform", {})
         document["terraform"] = {key: value for key, value in settings.items() if isinstance(value, dict)}
         (workdir / name).mkdir()

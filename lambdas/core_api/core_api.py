@@ -29,6 +29,7 @@ from cc_shared.api import (
     resolver,
 )
 from cc_shared.aws import client
+from cc_shared.experience_store import stored_experience
 from cc_shared.models import NewCallback, NewQueue, QueueExperience
 from cc_shared.settings import required
 from psycopg import errors
@@ -110,13 +111,8 @@ def get_queue(queue_id: str) -> dict[str, Any]:
 @tracer.capture_method
 def get_queue_experience(queue_id: str) -> dict[str, Any]:
     _require_queue(queue_id)
-    item = client("dynamodb").get_item(
-        TableName=_table(),
-        Key={"pk": {"S": keys.queue_pk(queue_id)}, "sk": {"S": keys.CONFIG_SK}},
-        ConsistentRead=True,
-    )
-    stored = item.get("Item", {}).get("experience", {}).get("S")
-    experience = QueueExperience.model_validate_json(stored) if stored else QueueExperience()
+    stored = stored_experience(_table(), queue_id, consistent=True)
+    experience = stored or QueueExperience()
     return {"queue_id": queue_id, "configured": stored is not None, "experience": experience.model_dump(mode="json")}
 
 

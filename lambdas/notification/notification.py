@@ -14,9 +14,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from cc_shared import keys
 from cc_shared.aws import client
-from cc_shared.models import VOICEMAIL_RECEIVED, NotificationTargets, QueueExperience, VoicemailReceived
+from cc_shared.experience_store import stored_experience
+from cc_shared.models import VOICEMAIL_RECEIVED, NotificationTargets, VoicemailReceived
 from cc_shared.settings import integer, required
 from pydantic import ValidationError
 
@@ -32,11 +32,8 @@ class UnsupportedEvent(ValueError):
 def targets_of(queue_id: str | None) -> NotificationTargets:
     if not queue_id:
         return NotificationTargets()
-    item = client("dynamodb").get_item(
-        TableName=required("TABLE_NAME"), Key={"pk": {"S": keys.queue_pk(queue_id)}, "sk": {"S": keys.CONFIG_SK}}
-    )
-    stored = item.get("Item", {}).get("experience", {}).get("S")
-    return QueueExperience.model_validate_json(stored).notify if stored else NotificationTargets()
+    stored = stored_experience(required("TABLE_NAME"), queue_id)
+    return stored.notify if stored else NotificationTargets()
 
 
 def voicemail_message(voicemail: VoicemailReceived) -> tuple[str, str]:

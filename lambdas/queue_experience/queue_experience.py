@@ -19,9 +19,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
-from cc_shared import keys
 from cc_shared.aws import client
 from cc_shared.experience import DEFAULT_CHECK_SECONDS, flow_attributes
+from cc_shared.experience_store import stored_experience
 from cc_shared.models import QueueExperience, QueueId
 from cc_shared.settings import required
 from pydantic import TypeAdapter, ValidationError
@@ -55,13 +55,8 @@ def load(queue_id: str | None) -> tuple[QueueExperience, bool]:
     if queue_id is None:
         return QueueExperience(), False
     try:
-        item = client("dynamodb").get_item(
-            TableName=required("TABLE_NAME"), Key={"pk": {"S": keys.queue_pk(queue_id)}, "sk": {"S": keys.CONFIG_SK}}
-        )
-        stored = item.get("Item", {}).get("experience", {}).get("S")
-        if stored is None:
-            return QueueExperience(), False
-        return QueueExperience.model_validate_json(stored), True
+        stored = stored_experience(required("TABLE_NAME"), queue_id)
+        return (stored, True) if stored else (QueueExperience(), False)
     except (BotoCoreError, ClientError, ValidationError):
         logger.exception("serving defaults: the queue's experience could not be read", extra={"queue_id": queue_id})
         metrics.add_metric(name="ExperienceDefaultsServed", unit="Count", value=1)
