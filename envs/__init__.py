@@ -16,11 +16,22 @@ from typing import Any
 from pydantic import ValidationError
 
 from envs.rules import violations
-from envs.schema import EnvConfig, NatStrategy, Tier
+from envs.schema import BOOTSTRAP_LAYER, EnvConfig, NatStrategy, Tier, stack_name
 
 ENV_DIR = Path(__file__).resolve().parent
 
-__all__ = ["ENV_DIR", "EnvConfig", "EnvConfigError", "NatStrategy", "Tier", "env_names", "load_env", "load_envs"]
+__all__ = [
+    "BOOTSTRAP_LAYER",
+    "ENV_DIR",
+    "EnvConfig",
+    "EnvConfigError",
+    "NatStrategy",
+    "Tier",
+    "env_names",
+    "load_env",
+    "load_envs",
+    "stack_name",
+]
 
 
 class EnvConfigError(ValueError):

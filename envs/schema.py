@@ -548,6 +548,14 @@ class MonitoringConfig(_Section):
     database_connections_threshold: int = Field(default=80, ge=1)
 
 
+BOOTSTRAP_LAYER = "bootstrap"  # the stack that creates an env's state bucket, before every layer
+
+
+def stack_name(layer: str, env_name: str) -> str:
+    """An env's stack of ``layer`` (also its folder under ``cdktf.out/stacks/`` and its state key)."""
+    return f"{layer}-{env_name}"
+
+
 class EmulatorConfig(_Section):
     """Where the local AWS emulator (moto_server) listens; only for the `emulator` tier."""
 
@@ -559,7 +567,7 @@ class EmulatorConfig(_Section):
     plan_only_layers: tuple[Literal["connect"], ...] = ()
 
     def plan_only_stacks(self, env_name: str) -> tuple[str, ...]:
-        return tuple(f"{layer}-{env_name}" for layer in self.plan_only_layers)
+        return tuple(stack_name(layer, env_name) for layer in self.plan_only_layers)
 
     @property
     def url(self) -> str:

@@ -45,11 +45,11 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.iam import service_role
 from modules.lambda_ import EntryPoint
 from modules.naming import API_STAGE, Function, api_name, log_group_arn_pattern
 from modules.policy import Statement, policy_document
 from modules.routes import ROUTES, Route
+from modules.service_roles import service_role
 
 TOKEN_PATTERN = r"^Bearer [A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=+/.-]*$"
 ACCESS_LOG_FORMAT = json.dumps(

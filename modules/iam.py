@@ -1,11 +1,11 @@
-"""IAM stack of the architecture: one least-privilege role per Lambda function, and service roles.
+"""IAM stack of the architecture (the security layer): one least-privilege role per Lambda
+function, and Firehose's role.
 
 Each layer grants access to what it creates: these roles get the permissions on the foundation
 and data layers (buckets, table, database, their keys) and on account-level services (logs,
 X-Ray, VPC networking, EventBridge, SES/SNS); the integration and application layers attach their
-own policies for streams, queues and the Connect instance to the same roles. Roles for services
-(VPC Flow Logs, RDS enhanced monitoring, Firehose) are built here too and placed in the layer that
-needs them first.
+own policies for streams, queues and the Connect instance to the same roles. The building block
+every layer uses for a service's role is ``modules/service_roles.py``.
 
 A ``Resource: "*"`` appears only where AWS offers no resource-level permission for the action;
 each such statement says so in its ``sid``.
@@ -13,13 +13,12 @@ each such statement says so in its ``sid``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
@@ -37,88 +36,11 @@ from modules.naming import (
     media_streams_arn_pattern,
     stream_arn,
 )
-from modules.policy import Statement, policy_document, service_trust_policy
+from modules.policy import Statement
+from modules.service_roles import ServiceRole, service_role
 
 DYNAMODB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 DYNAMODB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
-
-
-@dataclass(frozen=True)
-class ServiceRole:
-    """A service's role and its inline least-privilege policy (None when only managed policies apply)."""
-
-    role: IamRole
-    policy: IamRolePolicy | None
-
-
-def service_role(
-    scope: Construct,
-    construct_id: str,
-    config: EnvConfig,
-    *,
-    name: str,
-    service: str,
-    description: str,
-    statements: Sequence[Statement] = (),
-    managed_policy_arns: Sequence[str] = (),
-    source_arn_pattern: str | None = None,
-) -> ServiceRole:
-    """A role only ``service`` can assume, only on behalf of this account (confused-deputy guard)."""
-    condition: dict[str, Mapping[str, str]] = {"StringEquals": {"aws:SourceAccount": config.account_id}}
-    if source_arn_pattern is not None:
-        condition["ArnLike"] = {"aws:SourceArn": source_arn_pattern}
-    role = IamRole(
-        scope,
-        construct_id,
-        name=name,
-        description=description,
-        assume_role_policy=service_trust_policy(service, condition=condition),
-    )
-    policy = (
-        IamRolePolicy(
-            scope, f"{construct_id}-policy", role=role.id, name="least-privilege", policy=policy_document(*statements)
-        )
-        if statements
-        else None
-    )
-    for index, arn in enumerate(managed_policy_arns):
-        IamRolePolicyAttachment(scope, f"{construct_id}-managed-{index}", role=role.name, policy_arn=arn)
-    return ServiceRole(role=role, policy=policy)
-
-
-def flow_logs_role(scope: Construct, config: EnvConfig, log_group: CloudwatchLogGroup) -> ServiceRole:
-    """VPC Flow Logs may write to the platform's flow log group and nothing else."""
-    return service_role(
-        scope,
-        "flow-log-role",
-        config,
-        name=config.resource_name("vpc-flow-logs"),
-        service="vpc-flow-logs.amazonaws.com",
-        description="Lets VPC Flow Logs write to the platform's flow log group only",
-        source_arn_pattern=f"arn:{config.partition}:ec2:{config.region}:{config.account_id}:vpc-flow-log/*",
-        statements=[
-            Statement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[log_group.arn, f"{log_group.arn}:*"],
-            ),
-            # DescribeLogGroups has no resource type: scoped to log groups it would be granted on nothing.
-            Statement(actions=["logs:DescribeLogGroups"], resources=["*"]),
-        ],
-    )
-
-
-def rds_monitoring_role(scope: Construct, config: EnvConfig) -> ServiceRole:
-    """Enhanced monitoring publishes OS metrics with AWS's managed policy, which is scoped to the
-    RDSOSMetrics log group; there is nothing narrower to write by hand."""
-    return service_role(
-        scope,
-        "monitoring-role",
-        config,
-        name=config.resource_name("rds-monitoring"),
-        service="monitoring.rds.amazonaws.com",
-        description="Lets RDS enhanced monitoring publish OS metrics to CloudWatch Logs",
-        managed_policy_arns=[f"arn:{config.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
-    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -63,13 +62,13 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import FunctionIdentity
+from modules.lambda_packages import LAYER_PACKAGE, LambdaPackages, Package, package_name
 from modules.naming import EVENT_BUS, VOICEMAIL_OBJECTS, Function, Stream, function_name
 from modules.policy import Statement, policy_document
 from modules.routes import scope_grants
 from modules.secure_bucket import SecureBucket
 
 RUNTIME = "python3.12"
-LAYER_PACKAGE = "shared"
 # Where each function's own timeout differs from the env default, and why.
 TIMEOUTS = {
     Function.QUEUE_EXPERIENCE: 8,  # Amazon Connect waits at most 8 s for a flow's Lambda
@@ -94,48 +93,6 @@ STREAM_FILTERS = {
 # Records per invocation where the env default does not fit: a voicemail is megabytes of audio.
 STREAM_BATCH_SIZES = {Function.VOICEMAIL_PACKAGER: 10}
 STREAM_MAX_RETRIES = 5
-
-
-class PackagesNotBuilt(RuntimeError):
-    """The Lambda packages are missing or stale; the message says how to build them."""
-
-
-@dataclass(frozen=True)
-class Package:
-    """One built zip: where it is and the ``source_code_hash`` the build recorded for it."""
-
-    name: str
-    zip_path: Path
-    source_code_hash: str
-
-
-@dataclass(frozen=True)
-class LambdaPackages:
-    """The shared layer and every function's package, for one architecture."""
-
-    layer: Package
-    functions: Mapping[Function, Package]
-
-    @classmethod
-    def from_build(cls, folder: Path) -> LambdaPackages:
-        """Read the manifests ``tools/build_lambdas.py`` wrote into ``folder``."""
-
-        def load(name: str) -> Package:
-            manifest = folder / f"{name}.json"
-            if not manifest.is_file():
-                raise PackagesNotBuilt(f"{manifest} is missing: build the Lambda packages first (make lambdas)")
-            data = json.loads(manifest.read_text())
-            zip_path = folder / data["zip_file"]
-            if not zip_path.is_file():
-                raise PackagesNotBuilt(f"{zip_path} is missing: build the Lambda packages first (make lambdas)")
-            return Package(name=name, zip_path=zip_path, source_code_hash=data["source_code_hash"])
-
-        return cls(layer=load(LAYER_PACKAGE), functions={f: load(package_name(f)) for f in Function})
-
-
-def package_name(function: Function) -> str:
-    """The function's folder under ``lambdas/`` (and its handler module): core-api -> core_api."""
-    return function.value.replace("-", "_")
 
 
 @dataclass(frozen=True)

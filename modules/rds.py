@@ -24,8 +24,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroup
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.iam import rds_monitoring_role
 from modules.naming import POSTGRES_PORT
+from modules.service_roles import rds_monitoring_role
 
 PARAMETER_GROUP_FAMILY = "postgres16"
 # Exported to CloudWatch Logs; each gets a group we create first (encrypted, with retention).

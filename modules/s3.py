@@ -33,7 +33,6 @@ from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.iam import ServiceRole, service_role
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.naming import Function, bucket_arn, connect_service_role_arn_pattern, function_role_arn, role_arn
 from modules.policy import Statement
@@ -45,6 +44,7 @@ from modules.secure_bucket import (
     Transition,
     access_log_bucket,
 )
+from modules.service_roles import ServiceRole, service_role
 
 # Object-level actions that carry customer data; bucket configuration stays manageable by Terraform.
 DATA_ACTIONS = ("s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject")

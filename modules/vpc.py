@@ -21,9 +21,9 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from envs import EnvConfig, NatStrategy
-from modules.iam import flow_logs_role
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_group_grant
 from modules.naming import POSTGRES_PORT
+from modules.service_roles import flow_logs_role
 
 ANYWHERE = "0.0.0.0/0"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from cdktf import App
 
 from envs import EnvConfig
-from modules.lambda_ import LambdaPackages
+from modules.lambda_packages import LambdaPackages
 from stacks.platform import EnvironmentStacks, add_environment
 from tools.build_lambdas import build_all, output_folder
 

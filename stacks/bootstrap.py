@@ -9,20 +9,19 @@ from __future__ import annotations
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from constructs import Construct
 
-from envs import EnvConfig
+from envs import BOOTSTRAP_LAYER, EnvConfig, stack_name
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.naming import bucket_arn
 from modules.secure_bucket import AccessLogTarget, SecureBucket, SecureBucketProps, access_log_bucket
 from stacks.base import REQUIRED_TERRAFORM_VERSION, add_aws_provider
 from tools.stack_graph import STATE_BUCKET_OUTPUT
 
-BOOTSTRAP_LAYER = "bootstrap"
 # Relative to the stack's folder (<outdir>/stacks/<stack>/), so the path is the same on every clone.
 LOCAL_STATE_DIR = "../../../.state"
 
 
 def bootstrap_stack_name(env_name: str) -> str:
-    return f"{BOOTSTRAP_LAYER}-{env_name}"
+    return stack_name(BOOTSTRAP_LAYER, env_name)
 
 
 class BootstrapStack(TerraformStack):

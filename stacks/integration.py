@@ -12,10 +12,10 @@ from modules.lambda_ import (
     DatabaseSettings,
     Functions,
     FunctionsProps,
-    LambdaPackages,
     RuntimeSettings,
     StreamSource,
 )
+from modules.lambda_packages import LambdaPackages
 from modules.naming import FIREHOSE_LOG_GROUPS, Stream
 from stacks.base import LayerStack
 from stacks.data import DataStack

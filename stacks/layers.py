@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from envs import stack_name
+
 
 class Layer(StrEnum):
     FOUNDATION = "foundation"  # vpc, s3
@@ -18,7 +20,7 @@ class Layer(StrEnum):
     CONNECT = "connect"  # connect (the instance, its flows and its metrics schedule)
 
     def stack_name(self, env_name: str) -> str:
-        return f"{self.value}-{env_name}"
+        return stack_name(self.value, env_name)
 
 
 LAYER_ORDER: tuple[Layer, ...] = tuple(Layer)

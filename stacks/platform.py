@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.lambda_ import LambdaPackages
+from modules.lambda_packages import LambdaPackages
 from stacks.application import ApplicationStack
 from stacks.base import LayerStack
 from stacks.bootstrap import BootstrapStack

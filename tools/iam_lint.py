@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from envs import stack_name
 from tools.terraform import REPO_ROOT
 
 ACCEPTED_FILE = REPO_ROOT / "security" / "iam-lint-accepted.toml"
@@ -105,7 +106,7 @@ def stand_in(reference: str) -> str:
 
 def policies(outdir: Path, env: str) -> Iterator[tuple[str, str, str, bool]]:
     """(stack, address, document with references replaced, is a resource policy) of every policy."""
-    for path in sorted((outdir / "stacks").glob(f"*-{env}/cdk.tf.json")):
+    for path in sorted((outdir / "stacks").glob(f"{stack_name('*', env)}/cdk.tf.json")):
         stack = path.parent.name
         for kind, items in json.loads(path.read_text()).get("resource", {}).items():
             if kind not in POLICY_ATTRIBUTES:

@@ -22,11 +22,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from envs import BOOTSTRAP_LAYER, stack_name
 from tools.provider_waits import fixed_wait
 
 # The output of the bootstrap stack that every backend needs: the bucket and what makes it ready.
 STATE_BUCKET_OUTPUT = "state_bucket_name"
-BOOTSTRAP_PREFIX = "bootstrap-"
+BOOTSTRAP_PREFIX = stack_name(BOOTSTRAP_LAYER, "")
 # `${aws_s3_bucket.logical_id.attribute}` / `${data.aws_iam_policy_document.x.json}`: the address is
 # the first two (resources) or three (data sources) dotted parts of an expression's operands.
 _EXPRESSION = re.compile(r"\$\{(.*?)\}")

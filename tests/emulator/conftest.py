@@ -182,7 +182,7 @@ def prepare(
     """
     import modules.dynamodb as dynamodb
     import modules.lambda_ as lambda_module
-    from modules.lambda_ import LambdaPackages
+    from modules.lambda_packages import LambdaPackages
     from modules.naming import Function
     from tools.build_lambdas import SOURCES, build_all
 

@@ -146,7 +146,7 @@ def test_streams_are_encrypted_and_ctrs_are_exported_to_the_exports_bucket(deplo
 
 
 def test_functions_run_the_built_packages_in_the_vpc(deployment: LocalDeployment) -> None:
-    from modules.lambda_ import LambdaPackages
+    from modules.lambda_packages import LambdaPackages
     from modules.naming import Function
     from tools.build_lambdas import output_folder
 

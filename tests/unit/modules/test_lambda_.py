@@ -14,12 +14,10 @@ from envs import EnvConfig
 from modules.lambda_ import (
     ASYNC_FUNCTIONS,
     TIMEOUTS,
-    LambdaPackages,
-    PackagesNotBuilt,
     code_key,
-    package_name,
     sizing,
 )
+from modules.lambda_packages import LambdaPackages, PackagesNotBuilt, package_name
 from modules.naming import Function
 from tests.conftest import SynthFn
 from tests.helpers import body, policy, ref, resources
