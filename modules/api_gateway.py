@@ -144,7 +144,7 @@ def definition_hash(config: EnvConfig) -> str:
 class PrivateApiProps:
     functions: Mapping[Function, EntryPoint]  # what the API invokes (alias when published)
     vpc_endpoint_id: str  # the execute-api interface endpoint
-    logs_key_arn: str
+    logs_key_arn: str  # ARN of the KMS key encrypting the stage's access log group
 
 
 class PrivateApi(Construct):

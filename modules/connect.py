@@ -75,11 +75,11 @@ class ContactCenterProps:
     functions: Mapping[Function, EntryPoint]  # what flows invoke (alias when published)
     routing_role: IamRole  # the utilities function's role: it routes the claimed numbers to their flows
     metrics_reader: IamRole  # the command center function's role: it reads this instance's queue metrics
-    recordings_bucket: str
-    screen_recordings_bucket: str
-    storage_key_arn: str
-    ctr_stream_arn: str
-    agent_events_stream_arn: str
+    recordings_bucket: str  # name of the bucket for call recordings and chat transcripts
+    screen_recordings_bucket: str  # name of the bucket for agents' screen recordings
+    storage_key_arn: str  # ARN of the KMS key for recordings, transcripts and streamed caller audio
+    ctr_stream_arn: str  # Kinesis stream Connect writes contact trace records to
+    agent_events_stream_arn: str  # Kinesis stream Connect writes agent events to
 
 
 class ContactCenter(Construct):

@@ -65,7 +65,7 @@ INDEXES = (
 
 @dataclass(frozen=True)
 class QueueExperienceTableProps:
-    key: KmsKey
+    key: KmsKey  # encrypts the table and its backups (the data layer's key)
 
 
 def table_name(config: EnvConfig) -> str:

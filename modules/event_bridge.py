@@ -75,10 +75,11 @@ PLATFORM_RULES: tuple[Rule, ...] = (
 
 @dataclass(frozen=True)
 class EventRulesProps:
-    rules: Sequence[Rule]
+    rules: Sequence[Rule]  # scheduled and event-pattern rules, each with the function it invokes
     functions: Mapping[Function, EntryPoint]  # the rules' targets (alias when published)
-    dead_letter_queues: Mapping[Function, SqsQueue]
+    dead_letter_queues: Mapping[Function, SqsQueue]  # function -> its queue, where a rule's undeliverable events go
     # Other statements for a queue this construct writes the policy of (one policy per queue).
+    # function -> statements added to its queue's policy (default: none)
     extra_queue_statements: Mapping[Function, Sequence[Statement]] = field(default_factory=dict)
 
 

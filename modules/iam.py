@@ -106,8 +106,8 @@ def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> Se
 class FunctionRolesProps:
     """What the functions may touch; ``logs_key`` encrypts their log groups."""
 
-    access: DataAccess
-    logs_key: KmsKey
+    access: DataAccess  # ARNs of what the functions work on: buckets, table, database, secrets, keys
+    logs_key: KmsKey  # encrypts the functions' log groups
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,11 @@ class StreamsProps:
     """``key`` encrypts the streams; the export writes to ``exports_bucket_arn`` with ``storage_key_arn``
     as ``firehose_role`` (built in the security layer, granted the stream key here)."""
 
-    key: KmsKey
-    exports_bucket_arn: str
-    storage_key_arn: str
-    firehose_role_arn: str
-    firehose_role_name: str
+    key: KmsKey  # encrypts the streams and the CTR export's log group
+    exports_bucket_arn: str  # bucket Firehose writes CTR batches to
+    storage_key_arn: str  # ARN of the exports bucket's KMS key (Firehose encrypts with it)
+    firehose_role_arn: str  # role Firehose assumes (security layer)
+    firehose_role_name: str  # the same role's name, for its stream-read policy
 
 
 class Streams(Construct):

@@ -47,12 +47,12 @@ def grant_actions(grant: KeyGrant) -> list[str]:
 class EncryptionKeyProps:
     """``purpose`` names the key and its alias; ``grants`` lists the services that may use it."""
 
-    purpose: str
-    description: str
-    grants: Sequence[KeyGrant] = ()
-    deletion_window_days: int = 30
+    purpose: str  # short name: the alias is alias/<prefix>-<env>-<purpose>
+    description: str  # what the key encrypts, as the console shows it
+    grants: Sequence[KeyGrant] = ()  # services that may use the key, each with its condition (default: none)
+    deletion_window_days: int = 30  # days a scheduled deletion waits (AWS: 7-30; default 30)
     # Another region's provider (replica keys); None uses the stack's default provider.
-    provider: TerraformProvider | None = None
+    provider: TerraformProvider | None = None  # another region's provider (DR replicas); default: the stack's
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:

@@ -241,16 +241,16 @@ class StreamSource:
 
 @dataclass(frozen=True)
 class FunctionsProps:
-    packages: LambdaPackages
-    identities: Mapping[Function, FunctionIdentity]
-    settings: RuntimeSettings
-    subnet_ids: Sequence[str]
-    security_group_id: str
+    packages: LambdaPackages  # built zips and their hashes (modules/lambda_packages.py)
+    identities: Mapping[Function, FunctionIdentity]  # function -> its role and log group (security layer)
+    settings: RuntimeSettings  # what each function is told (its environment variables)
+    subnet_ids: Sequence[str]  # private subnets the functions run in (one per AZ)
+    security_group_id: str  # the functions' security group (the database admits it)
     key: KmsKey  # environment variables and dead-letter queues
-    ctr_stream: StreamSource
-    queue_experience_stream: StreamSource
-    voicemail_bucket_id: str
-    voicemail_bucket_arn: str
+    ctr_stream: StreamSource  # the CTR stream and its key, for the stream's consumers
+    queue_experience_stream: StreamSource  # the queue-experience stream and its key, for its producer
+    voicemail_bucket_id: str  # name of the voicemail bucket (its object-created notification)
+    voicemail_bucket_arn: str  # ARN of the voicemail bucket (S3's permission to invoke voicemail)
     code_bucket: SecureBucket  # where the packages are uploaded (the foundation layer's lambda-code bucket)
     code_key: KmsKey  # encrypts the uploaded packages
 

@@ -50,10 +50,10 @@ PARAMETERS: tuple[tuple[str, str, str], ...] = (
 class DatabaseProps:
     """Where the database sits and who may reach it; ``key`` encrypts storage, secret, PI and logs."""
 
-    vpc_id: str
-    subnet_ids: Sequence[str]
-    client_security_group_id: str
-    key: KmsKey
+    vpc_id: str  # VPC of the database's security group
+    subnet_ids: Sequence[str]  # private subnets of its subnet group (one per AZ)
+    client_security_group_id: str  # the only security group admitted on the Postgres port (the functions')
+    key: KmsKey  # encrypts storage, the managed master secret and Performance Insights
 
     def __post_init__(self) -> None:
         if len(self.subnet_ids) < 2:

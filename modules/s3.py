@@ -199,7 +199,8 @@ class StorageSite(Construct):
 class StorageProps:
     """``vpc_id`` fences the VPC-only buckets; ``replica_provider`` is the DR region's provider, if any."""
 
-    vpc_id: str
+    vpc_id: str  # the VPC data buckets admit object requests from (storage.restrict_data_to_vpc)
+    # the replica region's provider (cross-region replication); None: no replicas
     replica_provider: AwsProvider | None = None
 
 

@@ -84,17 +84,17 @@ class SecureBucketProps:
     cannot deliver to a bucket whose default encryption is SSE-KMS.
     """
 
-    bucket_name: str
-    kms_key: KmsKey | None
-    retention: Retention = Retention()
-    access_logs: AccessLogTarget | None = None
-    noncurrent_version_expiration_days: int = 30
-    force_destroy: bool = False
-    prevent_destroy: bool = True
-    deny_insecure_transport: bool = True
-    extra_policy_statements: Sequence[Statement] = ()
+    bucket_name: str  # globally unique bucket name
+    kms_key: KmsKey | None  # SSE-KMS key; None: SSE-S3 (S3 access logs cannot be delivered to SSE-KMS)
+    retention: Retention = Retention()  # lifecycle: days to infrequent access, to Glacier, to expiry (default: kept)
+    access_logs: AccessLogTarget | None = None  # where the bucket's S3 access logs go (default: not logged)
+    noncurrent_version_expiration_days: int = 30  # days an overwritten or deleted version is kept (default 30)
+    force_destroy: bool = False  # delete the objects with the bucket (default: refuse)
+    prevent_destroy: bool = True  # Terraform refuses to destroy the bucket (default: true)
+    deny_insecure_transport: bool = True  # the policy denies requests without TLS (default: true)
+    extra_policy_statements: Sequence[Statement] = ()  # statements added to the bucket policy (default: none)
     # Another region's provider for replicas; None uses the stack's default provider.
-    provider: TerraformProvider | None = None
+    provider: TerraformProvider | None = None  # another region's provider (replica buckets); default: the stack's
 
     def __post_init__(self) -> None:
         if not 3 <= len(self.bucket_name) <= 63:

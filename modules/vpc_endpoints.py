@@ -27,9 +27,9 @@ GATEWAY_SERVICES = ("s3", "dynamodb")
 
 @dataclass(frozen=True)
 class VpcEndpointsProps:
-    vpc_id: str
-    private_subnet_ids: Sequence[str]
-    private_route_table_ids: Sequence[str]
+    vpc_id: str  # VPC the endpoints serve
+    private_subnet_ids: Sequence[str]  # subnets of the interface endpoints (one per AZ)
+    private_route_table_ids: Sequence[str]  # route tables the gateway endpoints (S3, DynamoDB) are added to
 
 
 def service_name(config: EnvConfig, service: str) -> str:
