@@ -41,6 +41,7 @@ from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, Api
 from cdktf_cdktf_provider_aws.api_gateway_rest_api_policy import ApiGatewayRestApiPolicy
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
@@ -144,7 +145,7 @@ def definition_hash(config: EnvConfig) -> str:
 class PrivateApiProps:
     functions: Mapping[Function, EntryPoint]  # what the API invokes (alias when published)
     vpc_endpoint_id: str  # the execute-api interface endpoint
-    logs_key_arn: str  # ARN of the KMS key encrypting the stage's access log group
+    logs_key: KmsKey  # encrypts the stage's access log group
 
 
 class PrivateApi(Construct):
@@ -209,7 +210,7 @@ class PrivateApi(Construct):
             "access-logs",
             name=f"/aws/apigateway/{api_name(config)}/access",
             retention_in_days=config.api.access_log_retention_days,
-            kms_key_id=props.logs_key_arn,
+            kms_key_id=props.logs_key.arn,
         )
         self.account_logging = self._account_logging() if config.api.manage_account_logging else None
         self.stage = self._stage()

@@ -44,8 +44,11 @@ from cdktf_cdktf_provider_aws.connect_phone_number import ConnectPhoneNumber
 from cdktf_cdktf_provider_aws.connect_queue import ConnectQueue
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.lambda_invocation import LambdaInvocation
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from constructs import Construct
 
 from envs import EnvConfig
@@ -75,11 +78,11 @@ class ContactCenterProps:
     functions: Mapping[Function, EntryPoint]  # what flows invoke (alias when published)
     routing_role: IamRole  # the utilities function's role: it routes the claimed numbers to their flows
     metrics_reader: IamRole  # the command center function's role: it reads this instance's queue metrics
-    recordings_bucket: str  # name of the bucket for call recordings and chat transcripts
-    screen_recordings_bucket: str  # name of the bucket for agents' screen recordings
-    storage_key_arn: str  # ARN of the KMS key for recordings, transcripts and streamed caller audio
-    ctr_stream_arn: str  # Kinesis stream Connect writes contact trace records to
-    agent_events_stream_arn: str  # Kinesis stream Connect writes agent events to
+    recordings: S3Bucket  # the bucket for call recordings and chat transcripts
+    screen_recordings: S3Bucket  # the bucket for agents' screen recordings
+    storage_key: KmsKey  # encrypts recordings, transcripts and streamed caller audio
+    ctr_stream: KinesisStream  # where Connect writes contact trace records
+    agent_events_stream: KinesisStream  # where Connect writes agent events
 
 
 class ContactCenter(Construct):
@@ -164,7 +167,7 @@ class ContactCenter(Construct):
                     bucket_name=bucket,
                     bucket_prefix=prefix,
                     encryption_config=ConnectInstanceStorageConfigStorageConfigS3ConfigEncryptionConfig(
-                        encryption_type="KMS", key_id=props.storage_key_arn
+                        encryption_type="KMS", key_id=props.storage_key.arn
                     ),
                 ),
             )
@@ -183,16 +186,16 @@ class ContactCenter(Construct):
                 prefix=media_stream_prefix(self._config),
                 retention_period_hours=self._config.connect.media_retention_hours,
                 encryption_config=ConnectInstanceStorageConfigStorageConfigKinesisVideoStreamConfigEncryptionConfig(
-                    encryption_type="KMS", key_id=props.storage_key_arn
+                    encryption_type="KMS", key_id=props.storage_key.arn
                 ),
             ),
         )
         configs = {
-            "CALL_RECORDINGS": s3(props.recordings_bucket, "recordings"),
-            "CHAT_TRANSCRIPTS": s3(props.recordings_bucket, "transcripts"),
-            "SCREEN_RECORDINGS": s3(props.screen_recordings_bucket, "screen-recordings"),
-            "CONTACT_TRACE_RECORDS": kinesis(props.ctr_stream_arn),
-            "AGENT_EVENTS": kinesis(props.agent_events_stream_arn),
+            "CALL_RECORDINGS": s3(props.recordings.bucket, "recordings"),
+            "CHAT_TRANSCRIPTS": s3(props.recordings.bucket, "transcripts"),
+            "SCREEN_RECORDINGS": s3(props.screen_recordings.bucket, "screen-recordings"),
+            "CONTACT_TRACE_RECORDS": kinesis(props.ctr_stream.arn),
+            "AGENT_EVENTS": kinesis(props.agent_events_stream.arn),
             "MEDIA_STREAMS": media,
         }
         return {

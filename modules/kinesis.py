@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_stream import CloudwatchLogStream
+from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import (
     KinesisFirehoseDeliveryStream,
@@ -23,6 +24,7 @@ from cdktf_cdktf_provider_aws.kinesis_firehose_delivery_stream import (
 )
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStreamStreamModeDetails
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from constructs import Construct
 
 from envs import EnvConfig
@@ -41,10 +43,9 @@ class StreamsProps:
     as ``firehose_role`` (built in the security layer, granted the stream key here)."""
 
     key: KmsKey  # encrypts the streams and the CTR export's log group
-    exports_bucket_arn: str  # bucket Firehose writes CTR batches to
-    storage_key_arn: str  # ARN of the exports bucket's KMS key (Firehose encrypts with it)
-    firehose_role_arn: str  # role Firehose assumes (security layer)
-    firehose_role_name: str  # the same role's name, for its stream-read policy
+    exports_bucket: S3Bucket  # where Firehose writes CTR batches
+    storage_key: KmsKey  # the exports bucket's key (Firehose encrypts with it)
+    firehose_role: IamRole  # the role Firehose assumes (security layer)
 
 
 class Streams(Construct):
@@ -84,7 +85,7 @@ class Streams(Construct):
         grant = IamRolePolicy(
             self,
             "firehose-stream-key",
-            role=props.firehose_role_name,
+            role=props.firehose_role.name,
             name="read-encrypted-ctr-stream",
             policy=policy_document(
                 Statement(
@@ -101,15 +102,15 @@ class Streams(Construct):
             name=(delivery_name := firehose_delivery_stream_name(config)),
             destination="extended_s3",
             kinesis_source_configuration=KinesisFirehoseDeliveryStreamKinesisSourceConfiguration(
-                kinesis_stream_arn=ctr.arn, role_arn=props.firehose_role_arn
+                kinesis_stream_arn=ctr.arn, role_arn=props.firehose_role.arn
             ),
             extended_s3_configuration=KinesisFirehoseDeliveryStreamExtendedS3Configuration(
-                bucket_arn=props.exports_bucket_arn,
-                role_arn=props.firehose_role_arn,
+                bucket_arn=props.exports_bucket.arn,
+                role_arn=props.firehose_role.arn,
                 prefix=EXPORT_PREFIX,
                 error_output_prefix=ERROR_PREFIX,
                 compression_format="GZIP",
-                kms_key_arn=props.storage_key_arn,
+                kms_key_arn=props.storage_key.arn,
                 buffering_size=settings.firehose_buffer_mib,
                 buffering_interval=settings.firehose_buffer_seconds,
                 cloudwatch_logging_options=(

@@ -55,6 +55,7 @@ from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
 from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.lambda_provisioned_concurrency_config import LambdaProvisionedConcurrencyConfig
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -249,8 +250,7 @@ class FunctionsProps:
     key: KmsKey  # environment variables and dead-letter queues
     ctr_stream: StreamSource  # the CTR stream and its key, for the stream's consumers
     queue_experience_stream: StreamSource  # the queue-experience stream and its key, for its producer
-    voicemail_bucket_id: str  # name of the voicemail bucket (its object-created notification)
-    voicemail_bucket_arn: str  # ARN of the voicemail bucket (S3's permission to invoke voicemail)
+    voicemail_bucket: S3Bucket  # its object-created notification invokes the voicemail function
     code_bucket: SecureBucket  # where the packages are uploaded (the foundation layer's lambda-code bucket)
     code_key: KmsKey  # encrypts the uploaded packages
 
@@ -495,13 +495,13 @@ class Functions(Construct):
             function_name=voicemail.function_name,
             qualifier=voicemail.qualifier,
             principal="s3.amazonaws.com",
-            source_arn=props.voicemail_bucket_arn,
+            source_arn=props.voicemail_bucket.arn,
             source_account=config.account_id,
         )
         return S3BucketNotification(
             self,
             "voicemail-notification",
-            bucket=props.voicemail_bucket_id,
+            bucket=props.voicemail_bucket.id,
             lambda_function=[
                 S3BucketNotificationLambdaFunction(
                     id="voicemail-created",

@@ -43,7 +43,7 @@ class ApplicationStack(LayerStack):
             PrivateApiProps(
                 functions=functions.entry_points,
                 vpc_endpoint_id=security.endpoints.interfaces["execute-api"].id,
-                logs_key_arn=self.logs_key.key.arn,
+                logs_key=self.logs_key.key,
             ),
         )
         self.event_rules = EventRules(

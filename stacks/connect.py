@@ -37,11 +37,11 @@ class ConnectStack(LayerStack):
                 functions=functions.entry_points,
                 routing_role=functions.identities[Function.UTILITIES].role,
                 metrics_reader=functions.identities[Function.COMMAND_CENTER].role,
-                recordings_bucket=storage.recordings.bucket.bucket,
-                screen_recordings_bucket=storage.screen_recordings.bucket.bucket,
-                storage_key_arn=storage.key.key.arn,
-                ctr_stream_arn=streams[Stream.CTR].arn,
-                agent_events_stream_arn=streams[Stream.AGENT_EVENTS].arn,
+                recordings=storage.recordings.bucket,
+                screen_recordings=storage.screen_recordings.bucket,
+                storage_key=storage.key.key,
+                ctr_stream=streams[Stream.CTR],
+                agent_events_stream=streams[Stream.AGENT_EVENTS],
             ),
         )
         instance = self.contact_center.instance

@@ -55,10 +55,9 @@ class IntegrationStack(LayerStack):
             config,
             StreamsProps(
                 key=self.stream_key.key,
-                exports_bucket_arn=storage.exports.bucket.arn,
-                storage_key_arn=storage.key.key.arn,
-                firehose_role_arn=firehose.arn,
-                firehose_role_name=firehose.name,
+                exports_bucket=storage.exports.bucket,
+                storage_key=storage.key.key,
+                firehose_role=firehose,
             ),
         )
         self.functions_key = EncryptionKey(
@@ -118,8 +117,7 @@ class IntegrationStack(LayerStack):
                 queue_experience_stream=StreamSource(
                     arn=self.streams.streams[Stream.QUEUE_EXPERIENCE].arn, key_arn=self.stream_key.key.arn
                 ),
-                voicemail_bucket_id=storage.voicemail.bucket.id,
-                voicemail_bucket_arn=storage.voicemail.bucket.arn,
+                voicemail_bucket=storage.voicemail.bucket,
                 code_bucket=storage.lambda_code,
                 code_key=storage.key.key,
             ),
