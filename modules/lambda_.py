@@ -63,13 +63,12 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.iam import FunctionIdentity
-from modules.lambda_packages import LAYER_PACKAGE, LambdaPackages, Package, package_name
+from modules.lambda_packages import LAYER_PACKAGE, RUNTIME, LambdaPackages, Package, package_name
 from modules.naming import EVENT_BUS, VOICEMAIL_OBJECTS, Function, Stream, function_name
 from modules.policy import Statement, policy_document
 from modules.routes import scope_grants
 from modules.secure_bucket import SecureBucket
 
-RUNTIME = "python3.12"
 # Where each function's own timeout differs from the env default, and why.
 TIMEOUTS = {
     Function.QUEUE_EXPERIENCE: 8,  # Amazon Connect waits at most 8 s for a flow's Lambda

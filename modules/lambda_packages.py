@@ -12,6 +12,7 @@ from pathlib import Path
 from modules.naming import Function
 
 LAYER_PACKAGE = "shared"  # lambdas/shared: the layer every function runs with
+RUNTIME = "python3.12"  # the Lambda runtime: the functions run on it, the packages are built for it
 
 
 class PackagesNotBuilt(RuntimeError):

@@ -36,11 +36,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from modules.lambda_packages import RUNTIME
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "lambdas"
 BUILD = ROOT / "build" / "lambdas"
 LAYER_DIR = "shared"
-RUNTIME = "python3.12"
 # Bumped whenever the zip layout or the rules above change, so old builds are not reused.
 FORMAT_VERSION = "2"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
