@@ -546,6 +546,12 @@ class MonitoringConfig(_Section):
     log_retention_days: int = 365
     # Alarm when PostgreSQL holds more connections than this (size it below the instance's max_connections).
     database_connections_threshold: int = Field(default=80, ge=1)
+    # Amazon Connect: alarm when a queue holds this many waiting contacts or more.
+    queue_size_threshold: int = Field(default=10, ge=1)
+    # Amazon Connect: alarm when a queue's oldest contact has waited this long, in seconds.
+    longest_wait_seconds: int = Field(default=600, ge=30)
+    # Amazon Connect: alarm when this percentage of the concurrent-calls quota is in use.
+    concurrent_calls_percent: int = Field(default=80, ge=1, le=100)
 
 
 BOOTSTRAP_LAYER = "bootstrap"  # the stack that creates an env's state bucket, before every layer

@@ -15,6 +15,7 @@ from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.connect_instance import ConnectInstance
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -28,6 +29,8 @@ from modules.naming import (
     API_STAGE,
     Function,
     Stream,
+    alarm_topic_arn,
+    alarm_topic_name,
     api_name,
     firehose_delivery_stream_name,
     function_name,
@@ -198,8 +201,9 @@ def dead_letter_alarms(queues: Mapping[Function, SqsQueue]) -> list[AlarmSpec]:
 
 
 class Monitoring(Construct):
-    """Exposes ``topic`` (alarm notifications), ``alarms`` (name -> alarm) and ``dashboard``.
-    ``dead_letter_queues`` (function -> its queue) each get a depth alarm."""
+    """Exposes ``topic`` (alarm notifications) and ``alarms`` (name -> alarm). ``dead_letter_queues``
+    (function -> its queue) each get a depth alarm. (The contact center's alarms and the dashboard
+    need the Connect instance: ``ContactCenterMonitoring``, in the connect layer.)"""
 
     def __init__(
         self,
@@ -225,40 +229,102 @@ class Monitoring(Construct):
                 ],
             ),
         )
-        self.topic = SnsTopic(self, "topic", name=config.resource_name("alarms"), kms_master_key_id=key.key.arn)
+        self.topic = SnsTopic(self, "topic", name=alarm_topic_name(config), kms_master_key_id=key.key.arn)
         if config.monitoring.alarm_email:
             SnsTopicSubscription(
                 self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=config.monitoring.alarm_email
             )
         specs = [*all_alarms(config), *dead_letter_alarms(dead_letter_queues or {})]
-        self.alarms = {spec.name: self._alarm(config, spec) for spec in specs}
+        self.alarms = {spec.name: metric_alarm(self, config, spec, self.topic.arn) for spec in specs}
+
+
+def metric_alarm(scope: Construct, config: EnvConfig, spec: AlarmSpec, topic_arn: str) -> CloudwatchMetricAlarm:
+    """The alarm ``spec`` describes, notifying ``topic_arn`` when it fires and when it clears."""
+    return CloudwatchMetricAlarm(
+        scope,
+        f"alarm-{spec.name}",
+        alarm_name=config.resource_name(spec.name),
+        alarm_description=f"{config.name}: {spec.description}",
+        namespace=spec.namespace,
+        metric_name=spec.metric,
+        dimensions=dict(spec.dimensions),
+        statistic=spec.statistic,
+        extended_statistic=spec.extended_statistic,
+        period=spec.period,
+        evaluation_periods=spec.evaluation_periods,
+        threshold=spec.threshold,
+        comparison_operator=spec.comparison,
+        treat_missing_data="notBreaching",
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+    )
+
+
+def connect_alarms(config: EnvConfig, instance_id: str) -> list[AlarmSpec]:
+    """What Amazon Connect publishes about the contact center itself (AWS/Connect): callers waiting
+    too many or too long per queue, calls missed by agents, calls refused for the concurrency quota
+    or throttled, and flows that failed."""
+    connect, monitoring = config.connect, config.monitoring
+    voice = {"InstanceId": instance_id, "MetricGroup": "VoiceCalls"}
+    specs = []
+    for queue in connect.queue_names:
+        queue_dimensions = {"InstanceId": instance_id, "MetricGroup": "Queue", "QueueName": queue}
+        specs += [
+            AlarmSpec(f"connect-{queue}-queue-size", f"{monitoring.queue_size_threshold} or more callers wait in "
+                      f"{queue}", "AWS/Connect", "QueueSize", queue_dimensions, monitoring.queue_size_threshold,
+                      statistic="Maximum"),
+            AlarmSpec(f"connect-{queue}-longest-wait", f"a caller has waited {monitoring.longest_wait_seconds} s or "
+                      f"more in {queue}", "AWS/Connect", "LongestQueueWaitTime", queue_dimensions,
+                      monitoring.longest_wait_seconds, statistic="Maximum"),
+        ]  # fmt: skip
+    flows = {"InstanceId": instance_id, "MetricGroup": "ContactFlow"}
+    quota = monitoring.concurrent_calls_percent
+    return [
+        *specs,
+        AlarmSpec("connect-missed-calls", "agents missed calls routed to them", "AWS/Connect", "MissedCalls", voice, 1),
+        AlarmSpec(
+            "connect-concurrent-calls",
+            f"{quota}% of the concurrent-calls quota in use",
+            "AWS/Connect",
+            "ConcurrentCallsPercentage",
+            voice,
+            quota,
+            statistic="Maximum",
+        ),
+        AlarmSpec("connect-throttled-calls", "calls refused: rate exceeded", "AWS/Connect", "ThrottledCalls", voice, 1),
+        AlarmSpec(
+            "connect-over-quota-calls",
+            "calls refused: the concurrent-calls quota was reached",
+            "AWS/Connect",
+            "CallsBreachingConcurrencyQuota",
+            voice,
+            1,
+        ),
+        AlarmSpec("connect-flow-fatal-errors", "a flow failed", "AWS/Connect", "ContactFlowFatalErrors", flows, 1),
+    ]
+
+
+class ContactCenterMonitoring(Construct):
+    """Exposes ``alarms`` (name -> alarm): ``connect_alarms`` for ``instance``, notifying the env's
+    alarm topic (by name: see ``alarm_topic_arn``), and ``dashboard``: the contact center first,
+    then the platform behind it."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, instance: ConnectInstance) -> None:
+        super().__init__(scope, construct_id)
+        topic = alarm_topic_arn(config)
+        specs = connect_alarms(config, instance.id)
+        self.alarms = {spec.name: metric_alarm(self, config, spec, topic) for spec in specs}
         self.dashboard = CloudwatchDashboard(
-            self, "dashboard", dashboard_name=config.resource_name("overview"), dashboard_body=dashboard_body(config)
-        )
-
-    def _alarm(self, config: EnvConfig, spec: AlarmSpec) -> CloudwatchMetricAlarm:
-        return CloudwatchMetricAlarm(
             self,
-            f"alarm-{spec.name}",
-            alarm_name=config.resource_name(spec.name),
-            alarm_description=f"{config.name}: {spec.description}",
-            namespace=spec.namespace,
-            metric_name=spec.metric,
-            dimensions=dict(spec.dimensions),
-            statistic=spec.statistic,
-            extended_statistic=spec.extended_statistic,
-            period=spec.period,
-            evaluation_periods=spec.evaluation_periods,
-            threshold=spec.threshold,
-            comparison_operator=spec.comparison,
-            treat_missing_data="notBreaching",
-            alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn],
+            "dashboard",
+            dashboard_name=config.resource_name("contact-center"),
+            dashboard_body=dashboard_body(config, instance.id),
         )
 
 
-def dashboard_body(config: EnvConfig) -> str:
-    """One row per concern: functions, API, database, streams, table."""
+def dashboard_body(config: EnvConfig, instance_id: str) -> str:
+    """One row per concern, the contact center first (callers waiting and for how long per queue,
+    the concurrent-calls quota in use, missed calls), then functions, API, database, streams, table."""
 
     def widget(title: str, metrics: list[list[Any]], y: int, stat: str = "Sum") -> dict[str, Any]:
         return {
@@ -270,6 +336,15 @@ def dashboard_body(config: EnvConfig) -> str:
             "properties": {"title": title, "region": config.region, "stat": stat, "period": 300, "metrics": metrics},
         }
 
+    queues = [
+        ["AWS/Connect", metric, "InstanceId", instance_id, "MetricGroup", "Queue", "QueueName", queue]
+        for queue in config.connect.queue_names
+        for metric in ("QueueSize", "LongestQueueWaitTime")
+    ]
+    voice = [
+        ["AWS/Connect", metric, "InstanceId", instance_id, "MetricGroup", "VoiceCalls"]
+        for metric in ("ConcurrentCallsPercentage", "MissedCalls", "ThrottledCalls")
+    ]
     functions = [["AWS/Lambda", "Errors", "FunctionName", function_name(config, f)] for f in Function]
     api = [
         ["AWS/ApiGateway", metric, "ApiName", api_name(config), "Stage", API_STAGE]
@@ -287,10 +362,12 @@ def dashboard_body(config: EnvConfig) -> str:
         for metric in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits", "ThrottledRequests")
     ]
     widgets = [
-        widget("Lambda errors", functions, 0),
-        widget("Private API", api, 6),
-        widget("PostgreSQL", database, 12, stat="Average"),
-        widget("Stream consumer lag (ms)", streams, 18, stat="Maximum"),
-        widget("Queue-experience table", table, 24),
+        widget("Contact center: callers waiting, longest wait (s) per queue", queues, 0, stat="Maximum"),
+        widget("Contact center: calls (% of concurrent quota, missed, throttled)", voice, 6, stat="Maximum"),
+        widget("Lambda errors", functions, 12),
+        widget("Private API", api, 18),
+        widget("PostgreSQL", database, 24, stat="Average"),
+        widget("Stream consumer lag (ms)", streams, 30, stat="Maximum"),
+        widget("Queue-experience table", table, 36),
     ]
     return json.dumps({"widgets": widgets}, sort_keys=True)

@@ -103,6 +103,16 @@ def media_streams_arn_pattern(config: EnvConfig) -> str:
     return f"arn:{config.partition}:kinesisvideo:{config.region}:{config.account_id}:stream/{streams}/*"
 
 
+def alarm_topic_name(config: EnvConfig) -> str:
+    """The SNS topic every alarm notifies (the application layer creates it; the connect layer's
+    alarms address it by name, so that the two layers deploy side by side)."""
+    return config.resource_name("alarms")
+
+
+def alarm_topic_arn(config: EnvConfig) -> str:
+    return f"arn:{config.partition}:sns:{config.region}:{config.account_id}:{alarm_topic_name(config)}"
+
+
 API_STAGE = "v1"
 
 

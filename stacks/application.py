@@ -60,4 +60,3 @@ class ApplicationStack(LayerStack):
         TerraformOutput(self, "api_id", value=self.api.api.id)
         TerraformOutput(self, "api_invoke_url", value=invoke_url(self.api.api, config))
         TerraformOutput(self, "alarm_topic_arn", value=self.monitoring.topic.arn)
-        TerraformOutput(self, "dashboard", value=self.monitoring.dashboard.dashboard_name)

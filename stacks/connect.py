@@ -11,6 +11,7 @@ from constructs import Construct
 from envs import EnvConfig
 from modules.connect import ContactCenter, ContactCenterProps
 from modules.event_bridge import EventRules, EventRulesProps, Rule
+from modules.monitoring import ContactCenterMonitoring
 from modules.naming import Function, Stream
 from stacks.base import LayerStack
 from stacks.foundation import FoundationStack
@@ -21,7 +22,7 @@ SNAPSHOT_SCHEDULE = "rate(1 minute)"
 
 
 class ConnectStack(LayerStack):
-    """Exposes ``contact_center`` and ``schedules``."""
+    """Exposes ``contact_center``, ``schedules`` and ``monitoring`` (Connect's alarms, the dashboard)."""
 
     def __init__(
         self, scope: Construct, config: EnvConfig, foundation: FoundationStack, integration: IntegrationStack
@@ -63,5 +64,7 @@ class ConnectStack(LayerStack):
                 dead_letter_queues=functions.dead_letter_queues,
             ),
         )
+        self.monitoring = ContactCenterMonitoring(self, "monitoring", config, instance)
         TerraformOutput(self, "connect_instance_id", value=instance.id)
         TerraformOutput(self, "connect_instance_arn", value=instance.arn)
+        TerraformOutput(self, "dashboard", value=self.monitoring.dashboard.dashboard_name)

@@ -70,12 +70,22 @@ def test_every_alarm_notifies_the_encrypted_topic(
     assert "cloudwatch.amazonaws.com" in services
 
 
-def test_one_dashboard_per_environment(platform: dict[str, Any], application: dict[str, dict[str, Any]]) -> None:
+def test_one_dashboard_per_environment_with_the_contact_center_first(
+    platform: dict[str, Any], synth: SynthFn, configs: dict[str, Any]
+) -> None:
     for env in ("dev", "prod"):
-        dashboard = body(application[env], platform[env].application.monitoring.dashboard)
-        assert dashboard["dashboard_name"] == f"cc-{env}-overview"
+        connect = platform[env].connect
+        dashboard = body(synth(connect), connect.monitoring.dashboard)
+        assert dashboard["dashboard_name"] == f"cc-{env}-contact-center"
         widgets = json.loads(dashboard["dashboard_body"])["widgets"]
-        assert [w["properties"]["title"] for w in widgets][:2] == ["Lambda errors", "Private API"]
+        titles = [w["properties"]["title"] for w in widgets]
+        assert titles[0].startswith("Contact center") and titles[1].startswith("Contact center")
+        assert titles[2:4] == ["Lambda errors", "Private API"]
+        queues = {line[7] for line in widgets[0]["properties"]["metrics"]}
+        assert queues == set(configs[env].connect.queue_names)
+        instance = ref(connect.contact_center.instance, "id")
+        lines = widgets[0]["properties"]["metrics"] + widgets[1]["properties"]["metrics"]
+        assert all(line[3] == instance for line in lines)
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
@@ -121,3 +131,29 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(
             "ApproximateNumberOfMessagesVisible", 1, "Maximum")  # fmt: skip
         assert alarm["dimensions"] == {"QueueName": ref(queue, "name")}  # the queue object's own name
     assert watched["api-4xx"]["metric_name"] == "4XXError"
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_each_contact_center_alarm_watches_the_instance_with_its_configured_threshold(
+    platform: dict[str, Any], synth: SynthFn, configs: dict[str, Any], env: str
+) -> None:
+    """The env's alarm topic (by name) is notified; the thresholds come from [monitoring]."""
+    connect, settings = platform[env].connect, configs[env].monitoring
+    synthesized = synth(connect)
+    found = {name: body(synthesized, alarm) for name, alarm in connect.monitoring.alarms.items()}
+    instance = ref(connect.contact_center.instance, "id")
+    topic = platform[env].application.monitoring.topic
+    expected = {f"connect-{q}-queue-size": settings.queue_size_threshold for q in configs[env].connect.queue_names}
+    expected |= {f"connect-{q}-longest-wait": settings.longest_wait_seconds for q in configs[env].connect.queue_names}
+    expected |= dict.fromkeys(
+        ("connect-missed-calls", "connect-throttled-calls", "connect-over-quota-calls", "connect-flow-fatal-errors"), 1
+    )
+    expected["connect-concurrent-calls"] = settings.concurrent_calls_percent
+    assert {name: alarm["threshold"] for name, alarm in found.items()} == expected
+    for name, alarm in found.items():
+        assert alarm["namespace"] == "AWS/Connect" and alarm["dimensions"]["InstanceId"] == instance, name
+        region, account = configs[env].region, configs[env].account_id
+        assert alarm["alarm_actions"] == [f"arn:aws:sns:{region}:{account}:cc-{env}-alarms"]
+        if name.endswith(("-queue-size", "-longest-wait")):
+            assert alarm["dimensions"]["QueueName"] in configs[env].connect.queue_names
+    assert body(synth(platform[env].application), topic)["name"] == f"cc-{env}-alarms"  # the topic they name exists
