@@ -539,6 +539,15 @@ class ConnectConfig(_Section):
         return " ".join(f"For {option.queue}, press {option.digit}." for option in self.menu_options)
 
 
+class AuditConfig(_Section):
+    """The env's CloudTrail trail and its own bucket (modules/audit.py)."""
+
+    # Days the trail's log files are kept in its bucket (7 years by default, like recordings).
+    retention_days: Days = 2555
+    # Days the CloudWatch Logs copy (what the audit alarms read) is kept.
+    log_retention_days: int = Field(default=365, ge=1)
+
+
 class MonitoringConfig(_Section):
     """Alarm routing; an empty address means alarms go to the SNS topic only."""
 
@@ -599,6 +608,7 @@ class EnvConfig(_Section):
     notifications: NotificationConfig
     connect: ConnectConfig
     monitoring: MonitoringConfig = MonitoringConfig()
+    audit: AuditConfig = AuditConfig()
     emulator: EmulatorConfig | None = None
 
     @property

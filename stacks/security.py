@@ -7,8 +7,10 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.audit import Audit, AuditProps
 from modules.iam import DataAccess, FunctionRoles, FunctionRolesProps, firehose_role
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
+from modules.s3 import bucket_name
 from modules.secrets import ApiSecrets, ApiSecretsProps
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 from stacks.base import LayerStack
@@ -18,7 +20,8 @@ from stacks.layers import Layer
 
 
 class SecurityStack(LayerStack):
-    """Exposes ``function_roles``, ``firehose_role``, ``jwt_secret``, ``logs_key`` and ``endpoints``."""
+    """Exposes ``function_roles``, ``firehose_role``, ``jwt_secret``, ``logs_key``, ``audit`` (the
+    CloudTrail trail) and ``endpoints``."""
 
     def __init__(self, scope: Construct, config: EnvConfig, foundation: FoundationStack, data: DataStack) -> None:
         super().__init__(scope, Layer.SECURITY, config)
@@ -59,6 +62,17 @@ class SecurityStack(LayerStack):
             self, "function-roles", config, FunctionRolesProps(access=access, logs_key=self.logs_key.key)
         )
         self.firehose_role = firehose_role(self, config, access)
+        self.audit = Audit(
+            self,
+            "audit",
+            config,
+            AuditProps(
+                watched_buckets=[storage.recordings.bucket, storage.voicemail.bucket, storage.screen_recordings.bucket],
+                access_logs=storage.access_logs,
+                bucket_name=bucket_name(config, "audit"),
+                prevent_destroy=not config.storage.force_destroy,  # as the data buckets
+            ),
+        )
         network = foundation.network
         self.endpoints = VpcEndpoints(
             self,

@@ -18,7 +18,9 @@ def test_every_checkov_finding_is_fixed_or_skipped_with_a_reason(full_synth: Pat
 def test_skip_list_is_short_and_every_entry_is_justified() -> None:
     skips = load_skips()
     # The entries cover all seven stacks of three envs; the cap makes every new entry a decision.
-    assert len(skips) <= 20, "the skip list is meant to stay short; fix findings instead"
+    # 21 since the audit trail (2026-11): its bucket is not replicated yet, and it sends no SNS
+    # message per log file (both entries say why).
+    assert len(skips) <= 21, "the skip list is meant to stay short; fix findings instead"
     for skip in skips:
         assert len(skip.reason) >= 40, f"{skip}: the reason must explain the decision"
         assert all(pattern not in ("*", "*.*") for pattern in skip.resources), f"{skip}: blanket resource pattern"

@@ -1,0 +1,81 @@
+"""Audit: one CloudTrail trail per env, who read a recording or a voicemail, and alarms on refused
+calls and on changes to the trail."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from modules.audit import TRAIL_CHANGES, UNAUTHORIZED_CALLS
+from tests.conftest import SynthFn
+from tests.helpers import body, ref
+
+
+@pytest.fixture(scope="module")
+def security(platform: dict[str, Any], synth: SynthFn) -> dict[str, dict[str, Any]]:
+    return {name: synth(stacks.security) for name, stacks in platform.items() if name in ("dev", "prod")}
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_trail_covers_every_region_validates_and_encrypts_its_files(
+    platform: dict[str, Any], security: dict[str, dict[str, Any]], env: str
+) -> None:
+    audit = platform[env].security.audit
+    trail = body(security[env], audit.trail)
+    assert trail["name"] == f"cc-{env}-audit"
+    assert trail["is_multi_region_trail"] is True and trail["include_global_service_events"] is True
+    assert trail["enable_log_file_validation"] is True
+    assert trail["kms_key_id"] == ref(audit.key.key, "arn")
+    assert trail["s3_bucket_name"] == ref(audit.bucket.bucket, "bucket")
+    assert trail["cloud_watch_logs_group_arn"] == f"{ref(audit.log_group, 'arn')}:*"
+
+
+def test_reads_and_writes_of_recordings_voicemails_and_screen_recordings_are_recorded(
+    platform: dict[str, Any], security: dict[str, dict[str, Any]]
+) -> None:
+    stacks = platform["prod"]
+    [selector] = body(security["prod"], stacks.security.audit.trail)["event_selector"]
+    assert selector["read_write_type"] == "All" and selector["include_management_events"] is True
+    [objects] = selector["data_resource"]
+    assert objects["type"] == "AWS::S3::Object"
+    storage = stacks.foundation.storage
+    watched = [storage.recordings.bucket, storage.voicemail.bucket, storage.screen_recordings.bucket]
+    assert objects["values"] == [f"{ref(bucket, 'arn')}/" for bucket in watched]  # every object of each
+
+
+def test_the_trail_bucket_admits_only_this_trail_and_keeps_the_files_as_configured(
+    platform: dict[str, Any], security: dict[str, dict[str, Any]], configs: dict[str, Any]
+) -> None:
+    audit = platform["prod"].security.audit
+    policy = json.loads(body(security["prod"], audit.bucket.policy)["policy"])
+    statements = {s.get("Sid"): s for s in policy["Statement"]}
+    write = statements["CloudTrailWritesLogFiles"]
+    assert write["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert write["Condition"]["StringEquals"] == {
+        "aws:SourceArn": "arn:aws:cloudtrail:us-east-1:333333333333:trail/cc-prod-audit",
+        "s3:x-amz-acl": "bucket-owner-full-control",
+    }
+    assert write["Resource"].endswith("/AWSLogs/333333333333/*")
+    lifecycle = body(security["prod"], audit.bucket.lifecycle)
+    [rule] = [r for r in lifecycle["rule"] if r.get("expiration")]
+    assert rule["expiration"][0]["days"] == configs["prod"].audit.retention_days
+
+
+def test_refused_calls_and_trail_changes_alarm_on_the_envs_topic(
+    platform: dict[str, Any], security: dict[str, dict[str, Any]]
+) -> None:
+    audit = platform["prod"].security.audit
+    filters = security["prod"]["resource"]["aws_cloudwatch_log_metric_filter"].values()
+    patterns = {f["metric_transformation"]["name"]: f["pattern"] for f in filters}
+    assert patterns == {"audit-unauthorized-calls": UNAUTHORIZED_CALLS, "audit-trail-changed": TRAIL_CHANGES}
+    assert all(f["log_group_name"] == ref(audit.log_group, "name") for f in filters)
+    alarms = {name: body(security["prod"], alarm) for name, alarm in audit.alarms.items()}
+    assert {name: alarm["threshold"] for name, alarm in alarms.items()} == {
+        "audit-unauthorized-calls": 5,
+        "audit-trail-changed": 1,
+    }
+    for alarm in alarms.values():
+        assert alarm["namespace"] == "ContactCenter/prod/Audit"
+        assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:333333333333:cc-prod-alarms"]
