@@ -23,6 +23,7 @@ REQUIRED_TERRAFORM_VERSION = ">= 1.10"
 # Every AWS service a platform stack talks to; on the emulator each one is pointed at moto.
 EMULATED_SERVICES = (
     "apigateway",
+    "cloudtrail",
     "cloudwatch",
     "connect",
     "dynamodb",
