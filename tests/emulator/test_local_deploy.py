@@ -110,6 +110,27 @@ def test_queue_experience_table_is_on_demand_encrypted_and_recoverable(deploymen
     assert ttl["AttributeName"] == "expires_at"
 
 
+def test_the_audit_trail_records_every_region_and_reads_of_recordings_and_voicemails(
+    deployment: LocalDeployment,
+) -> None:
+    cloudtrail = deployment.client("cloudtrail")
+    [trail] = cloudtrail.describe_trails(trailNameList=["cc-local-audit"])["trailList"]
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
+    assert trail["S3BucketName"] == "cc-local-audit-123456789012" and trail["KmsKeyId"]
+    assert trail["CloudWatchLogsLogGroupArn"].endswith(":log-group:/aws/cloudtrail/cc-local-audit:*")
+    [selector] = cloudtrail.get_event_selectors(TrailName="cc-local-audit")["EventSelectors"]
+    [objects] = selector["DataResources"]
+    assert objects["Type"] == "AWS::S3::Object" and sorted(objects["Values"]) == sorted(
+        f"arn:aws:s3:::cc-local-{purpose}-123456789012/" for purpose in ("recordings", "voicemail", "screen-recordings")
+    )
+    filters = deployment.client("logs").describe_metric_filters(logGroupName="/aws/cloudtrail/cc-local-audit")
+    assert {f["filterName"] for f in filters["metricFilters"]} == {"cc-local-audit-unauthorized-calls",
+                                                                  "cc-local-audit-trail-changed"}  # fmt: skip
+    alarms = deployment.client("cloudwatch").describe_alarms(AlarmNamePrefix="cc-local-connect-")["MetricAlarms"]
+    assert {alarm["Namespace"] for alarm in alarms} == {"AWS/Connect"}
+    assert len(alarms) == 2 * len(deployment.config.connect.queue_names) + 5  # per queue: size and wait; 5 more
+
+
 def test_function_roles_and_vpc_endpoints_exist(deployment: LocalDeployment) -> None:
     iam = deployment.client("iam")
     from modules.naming import Function
