@@ -17,9 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from constructs import Construct
 
 from envs import EnvConfig
@@ -45,19 +49,18 @@ DYNAMODB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteIte
 
 @dataclass(frozen=True)
 class DataAccess:
-    """ARNs of what the functions work on, from the foundation and data layers."""
+    """What the functions work on, from the foundation, data and security layers."""
 
-    voicemail_bucket_arn: str
-    exports_bucket_arn: str
-    command_center_bucket_arn: str
-    storage_key_arn: str
-    table_arn: str
-    data_key_arn: str
-    database_secret_arn: str
-    database_resource_id: str
-    database_user: str
-    jwt_secret_arn: str
-    secrets_key_arn: str
+    voicemail_bucket: S3Bucket  # voicemails (and, with transcription on, their transcripts)
+    exports_bucket: S3Bucket  # CTR exports and the nightly CSVs
+    command_center_bucket: S3Bucket  # the command center's metrics snapshots
+    storage_key: KmsKey  # encrypts the data buckets
+    table: DynamodbTable  # the queue-experience table
+    data_key: KmsKey  # encrypts the table and the database's managed secret
+    database: DbInstance  # PostgreSQL: its managed master secret, its IAM-auth resource id
+    database_user: str  # the user the functions connect as (rds.master_username)
+    jwt_secret: SecretsmanagerSecret  # the API's JWT verification keys
+    secrets_key: KmsKey  # encrypts the JWT secret
 
 
 def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> ServiceRole:
@@ -85,12 +88,12 @@ def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> Se
             Statement(
                 sid="WriteExports",
                 actions=["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:ListBucket", "s3:PutObject"],
-                resources=[access.exports_bucket_arn, f"{access.exports_bucket_arn}/*"],
+                resources=[access.exports_bucket.arn, f"{access.exports_bucket.arn}/*"],
             ),
             Statement(
                 sid="EncryptExports",
                 actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[access.storage_key_arn],
+                resources=[access.storage_key.arn],
                 condition={"StringEquals": {"kms:ViaService": f"s3.{config.region}.amazonaws.com"}},
             ),
             Statement(
@@ -106,7 +109,7 @@ def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> Se
 class FunctionRolesProps:
     """What the functions may touch; ``logs_key`` encrypts their log groups."""
 
-    access: DataAccess  # ARNs of what the functions work on: buckets, table, database, secrets, keys
+    access: DataAccess  # what the functions work on: buckets, table, database, secrets, their keys
     logs_key: KmsKey  # encrypts the functions' log groups
 
 
@@ -185,37 +188,37 @@ class FunctionRoles(Construct):
             Function.CORE_API: (
                 self._database()
                 + self._table(write=True)
-                + self._objects("CommandCenter", self._access.command_center_bucket_arn, ("s3:GetObject",))
+                + self._objects("CommandCenter", self._access.command_center_bucket.arn, ("s3:GetObject",))
             ),
             Function.COMMAND_CENTER: self._objects(
-                "CommandCenter", self._access.command_center_bucket_arn, ("s3:GetObject", "s3:PutObject")
+                "CommandCenter", self._access.command_center_bucket.arn, ("s3:GetObject", "s3:PutObject")
             ),
             Function.POST_CALL: self._database()
             + self._table(write=True)  # callbacks queued by the flows (cc_shared/callbacks.py)
-            + self._objects("Exports", self._access.exports_bucket_arn, ("s3:PutObject",)),
+            + self._objects("Exports", self._access.exports_bucket.arn, ("s3:PutObject",)),
             Function.VOICEMAIL: (
                 self._database()
-                + self._objects("Voicemail", self._access.voicemail_bucket_arn, ("s3:GetObject", "s3:GetObjectTagging"))
+                + self._objects("Voicemail", self._access.voicemail_bucket.arn, ("s3:GetObject", "s3:GetObjectTagging"))
                 + self._put_events()
                 + (self._transcribe() if self._config.connect.voicemail_transcription else [])
             ),
             Function.QUEUE_EXPERIENCE: self._table(write=False),
-            Function.AUTHORIZER: self._secret("JwtKeys", self._access.jwt_secret_arn, self._access.secrets_key_arn),
+            Function.AUTHORIZER: self._secret("JwtKeys", self._access.jwt_secret.arn, self._access.secrets_key.arn),
             Function.NOTIFICATION: (
                 self._table(write=False)
-                + self._objects("Voicemail", self._access.voicemail_bucket_arn, ("s3:GetObject",))
+                + self._objects("Voicemail", self._access.voicemail_bucket.arn, ("s3:GetObject",))
                 + self._notify()
             ),
             Function.UTILITIES: (
                 self._database()
                 + self._table(write=True)
-                + self._objects("Exports", self._access.exports_bucket_arn, ("s3:PutObject", "s3:GetObject"))
+                + self._objects("Exports", self._access.exports_bucket.arn, ("s3:PutObject", "s3:GetObject"))
             ),
             Function.VOICEMAIL_PACKAGER: (
                 self._media_streams()
                 + self._objects(
                     "Voicemail",
-                    self._access.voicemail_bucket_arn,
+                    self._access.voicemail_bucket.arn,
                     ("s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"),
                     prefix=VOICEMAIL_OBJECTS,
                 )
@@ -226,16 +229,21 @@ class FunctionRoles(Construct):
     def _database(self) -> list[Statement]:
         config, access = self._config, self._access
         return [
-            *self._secret("DatabaseCredentials", access.database_secret_arn, access.data_key_arn),
+            *self._secret("DatabaseCredentials", self._database_secret_arn, access.data_key.arn),
             Statement(
                 sid="ConnectToDatabaseWithIamAuth",
                 actions=["rds-db:connect"],
                 resources=[
                     f"arn:{config.partition}:rds-db:{config.region}:{config.account_id}:dbuser:"
-                    f"{access.database_resource_id}/{access.database_user}"
+                    f"{access.database.resource_id}/{access.database_user}"
                 ],
             ),
         ]
+
+    @property
+    def _database_secret_arn(self) -> str:
+        """The RDS-managed master secret (its ARN is known once the instance exists)."""
+        return str(self._access.database.master_user_secret.get(0).secret_arn)
 
     def _secret(self, label: str, secret_arn: str, key_arn: str) -> list[Statement]:
         return [
@@ -244,14 +252,14 @@ class FunctionRoles(Construct):
         ]
 
     def _table(self, *, write: bool) -> list[Statement]:
-        table = self._access.table_arn
+        table = self._access.table.arn
         return [
             Statement(
                 sid="QueueExperienceTable",
                 actions=[*DYNAMODB_READ, *(DYNAMODB_WRITE if write else ())],
                 resources=[table, f"{table}/index/*"],
             ),
-            self._decrypt_via(self._access.data_key_arn, "dynamodb"),
+            self._decrypt_via(self._access.data_key.arn, "dynamodb"),
         ]
 
     def _objects(self, label: str, bucket_arn: str, actions: Sequence[str], prefix: str = "") -> list[Statement]:
@@ -262,7 +270,7 @@ class FunctionRoles(Construct):
             Statement(
                 sid=f"{label}ObjectKey",
                 actions=kms_actions,
-                resources=[self._access.storage_key_arn],
+                resources=[self._access.storage_key.arn],
                 condition={"StringEquals": {"kms:ViaService": f"s3.{self._config.region}.amazonaws.com"}},
             ),
         ]
@@ -278,7 +286,7 @@ class FunctionRoles(Construct):
                 actions=["transcribe:StartTranscriptionJob", "transcribe:GetTranscriptionJob"],
                 resources=[jobs],
             ),
-            *self._objects("Transcripts", self._access.voicemail_bucket_arn, ("s3:PutObject", "s3:GetObject"),
+            *self._objects("Transcripts", self._access.voicemail_bucket.arn, ("s3:PutObject", "s3:GetObject"),
                            prefix=VOICEMAIL_TRANSCRIPTS),
         ]  # fmt: skip
 
@@ -294,7 +302,7 @@ class FunctionRoles(Construct):
                 ],
                 resources=[media_streams_arn_pattern(self._config)],
             ),
-            self._decrypt_via(self._access.storage_key_arn, "kinesisvideo"),
+            self._decrypt_via(self._access.storage_key.arn, "kinesisvideo"),
         ]
 
     def _decrypt_via(self, key_arn: str, service: str) -> Statement:

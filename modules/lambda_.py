@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.lambda_alias import LambdaAlias
 from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
@@ -233,10 +234,10 @@ def sizing(config: EnvConfig, function: Function) -> Sizing:
 
 @dataclass(frozen=True)
 class StreamSource:
-    """The CTR stream post_call consumes, and the key it is encrypted with."""
+    """A Kinesis stream the functions read or write, and the key it is encrypted with."""
 
-    arn: str
-    key_arn: str
+    stream: KinesisStream  # the stream
+    key: KmsKey  # its encryption key (readers decrypt, writers generate data keys)
 
 
 @dataclass(frozen=True)
@@ -433,9 +434,9 @@ class Functions(Construct):
                         "kinesis:GetShardIterator",
                         "kinesis:ListShards",
                     ],
-                    resources=[props.ctr_stream.arn],
+                    resources=[props.ctr_stream.stream.arn],
                 ),
-                Statement(sid="DecryptCtrStream", actions=["kms:Decrypt"], resources=[props.ctr_stream.key_arn]),
+                Statement(sid="DecryptCtrStream", actions=["kms:Decrypt"], resources=[props.ctr_stream.key.arn]),
             ),
         )
         pattern = STREAM_FILTERS.get(function)
@@ -443,7 +444,7 @@ class Functions(Construct):
             self,
             f"{function.value}-ctr-stream",
             function_name=self.entry_points[function].arn,
-            event_source_arn=props.ctr_stream.arn,
+            event_source_arn=props.ctr_stream.stream.arn,
             starting_position="TRIM_HORIZON",  # a new consumer starts with what the stream still holds
             batch_size=STREAM_BATCH_SIZES.get(function, STREAM_BATCH_SIZE),
             maximum_batching_window_in_seconds=5,
@@ -473,12 +474,12 @@ class Functions(Construct):
                 Statement(
                     sid="PutQueueExperienceEvents",
                     actions=["kinesis:PutRecord", "kinesis:PutRecords"],
-                    resources=[props.queue_experience_stream.arn],
+                    resources=[props.queue_experience_stream.stream.arn],
                 ),
                 Statement(
                     sid="EncryptQueueExperienceEvents",
                     actions=["kms:GenerateDataKey"],
-                    resources=[props.queue_experience_stream.key_arn],
+                    resources=[props.queue_experience_stream.key.arn],
                 ),
             ),
         )

@@ -113,9 +113,9 @@ class IntegrationStack(LayerStack):
                 subnet_ids=[subnet.id for subnet in network.private_subnets],
                 security_group_id=network.lambda_security_group.id,
                 key=self.functions_key.key,
-                ctr_stream=StreamSource(arn=self.streams.streams[Stream.CTR].arn, key_arn=self.stream_key.key.arn),
+                ctr_stream=StreamSource(stream=self.streams.streams[Stream.CTR], key=self.stream_key.key),
                 queue_experience_stream=StreamSource(
-                    arn=self.streams.streams[Stream.QUEUE_EXPERIENCE].arn, key_arn=self.stream_key.key.arn
+                    stream=self.streams.streams[Stream.QUEUE_EXPERIENCE], key=self.stream_key.key
                 ),
                 voicemail_bucket=storage.voicemail.bucket,
                 code_bucket=storage.lambda_code,

@@ -44,19 +44,17 @@ class SecurityStack(LayerStack):
         self.api_secrets = ApiSecrets(self, "api-secrets", config, ApiSecretsProps(key=self.secrets_key.key))
         self.jwt_secret = self.api_secrets.jwt_keys
         storage = foundation.storage
-        instance = data.database.instance
         access = DataAccess(
-            voicemail_bucket_arn=storage.voicemail.bucket.arn,
-            exports_bucket_arn=storage.exports.bucket.arn,
-            command_center_bucket_arn=storage.command_center.bucket.arn,
-            storage_key_arn=storage.key.key.arn,
-            table_arn=data.queue_experience.table.arn,
-            data_key_arn=data.key.key.arn,
-            database_secret_arn=instance.master_user_secret.get(0).secret_arn,
-            database_resource_id=instance.resource_id,
+            voicemail_bucket=storage.voicemail.bucket,
+            exports_bucket=storage.exports.bucket,
+            command_center_bucket=storage.command_center.bucket,
+            storage_key=storage.key.key,
+            table=data.queue_experience.table,
+            data_key=data.key.key,
+            database=data.database.instance,
             database_user=config.rds.master_username,
-            jwt_secret_arn=self.jwt_secret.arn,
-            secrets_key_arn=self.secrets_key.key.arn,
+            jwt_secret=self.jwt_secret,
+            secrets_key=self.secrets_key.key,
         )
         self.function_roles = FunctionRoles(
             self, "function-roles", config, FunctionRolesProps(access=access, logs_key=self.logs_key.key)
