@@ -134,21 +134,22 @@ class ContactCenter(Construct):
         self.number_routing = self._route_numbers() if self.phone_numbers else None
         self.metrics_policy = self._metrics_reader()
 
+    def _grant(self, construct_id: str, role: IamRole, statement: Statement, *, name: str) -> IamRolePolicy:
+        """An inline policy named ``name`` on another layer's function role, for this instance."""
+        return IamRolePolicy(self, construct_id, name=name, role=role.name, policy=policy_document(statement))
+
     def _metrics_reader(self) -> IamRolePolicy:
         """The command center reads this instance's queue metrics, and nothing else of Connect."""
         instance = self.instance
-        metrics = IamRolePolicy(
-            self,
+        metrics = self._grant(
             "command-center-metrics-policy",
-            name="read-connect-metrics",
-            role=self._props.metrics_reader.name,
-            policy=policy_document(
-                Statement(
-                    sid="ReadQueueMetricsOfThisInstance",
-                    actions=["connect:GetCurrentMetricData", "connect:ListQueues"],
-                    resources=[instance.arn, f"{instance.arn}/queue/*"],
-                )
+            self._props.metrics_reader,
+            Statement(
+                sid="ReadQueueMetricsOfThisInstance",
+                actions=["connect:GetCurrentMetricData", "connect:ListQueues"],
+                resources=[instance.arn, f"{instance.arn}/queue/*"],
             ),
+            name="read-connect-metrics",
         )
         metrics.move_from_id("aws_iam_role_policy.command-center-metrics-policy")  # in the stack until 2026-11
         return metrics
@@ -279,21 +280,15 @@ class ContactCenter(Construct):
             for wanted in self._config.connect.phone_numbers
             for number in [self.phone_numbers[wanted.name]]
         ]
-        grant = IamRolePolicy(
-            self,
+        grant = self._grant(
             "number-routing-policy",
-            name="route-phone-numbers",
-            role=self._props.routing_role.name,
-            policy=policy_document(
-                Statement(
-                    sid="RouteThisInstancesNumbersToItsFlows",
-                    actions=["connect:AssociatePhoneNumberContactFlow", "connect:DisassociatePhoneNumberContactFlow"],
-                    resources=[
-                        *(number.arn for number in self.phone_numbers.values()),
-                        f"{self.instance.arn}/contact-flow/*",
-                    ],
-                )
+            self._props.routing_role,
+            Statement(
+                sid="RouteThisInstancesNumbersToItsFlows",
+                actions=["connect:AssociatePhoneNumberContactFlow", "connect:DisassociatePhoneNumberContactFlow"],
+                resources=[*(n.arn for n in self.phone_numbers.values()), f"{self.instance.arn}/contact-flow/*"],
             ),
+            name="route-phone-numbers",
         )
         utilities = self._props.functions[Function.UTILITIES]
         return LambdaInvocation(
