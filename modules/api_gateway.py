@@ -47,7 +47,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.lambda_ import EntryPoint
-from modules.naming import API_STAGE, Function, api_name, log_group_arn_pattern
+from modules.naming import API_LOG_GROUPS, API_STAGE, Function, api_name, log_group_arn_pattern
 from modules.policy import Statement, policy_document
 from modules.routes import ROUTES, Route
 from modules.service_roles import service_role
@@ -208,7 +208,7 @@ class PrivateApi(Construct):
         self.access_logs = CloudwatchLogGroup(
             self,
             "access-logs",
-            name=f"/aws/apigateway/{api_name(config)}/access",
+            name=f"{API_LOG_GROUPS}{api_name(config)}/access",
             retention_in_days=config.api.access_log_retention_days,
             kms_key_id=props.logs_key.arn,
         )
@@ -235,7 +235,7 @@ class PrivateApi(Construct):
                         "logs:PutLogEvents",
                     ],
                     resources=[
-                        log_group_arn_pattern(config, "/aws/apigateway/"),
+                        log_group_arn_pattern(config, API_LOG_GROUPS),
                         log_group_arn_pattern(config, "API-Gateway-Execution-Logs_"),
                     ],
                 ),

@@ -41,7 +41,7 @@ def function_name(config: EnvConfig, function: Function) -> str:
 
 def function_log_group_name(config: EnvConfig, function: Function) -> str:
     """The group Lambda writes to by default, created by us first so that it is encrypted and expires."""
-    return f"/aws/lambda/{function_name(config, function)}"
+    return f"{FUNCTION_LOG_GROUPS}{function_name(config, function)}"
 
 
 def function_role_name(config: EnvConfig, function: Function) -> str:
@@ -71,6 +71,8 @@ POSTGRES_PORT = 5432
 EVENT_BUS = "default"
 FIREHOSE_DELIVERY_STREAM = "ctr-export"
 FIREHOSE_LOG_GROUPS = "/aws/kinesisfirehose/"  # where Firehose delivery logs go, by stream name
+FUNCTION_LOG_GROUPS = "/aws/lambda/"  # where Lambda writes a function's logs, by function name
+API_LOG_GROUPS = "/aws/apigateway/"  # the API's access logs (and API Gateway's own execution logs)
 
 
 def event_bus_arn(config: EnvConfig) -> str:

@@ -64,8 +64,13 @@ def database_identifier(config: EnvConfig) -> str:
     return config.resource_name("postgres")
 
 
+def database_log_groups(config: EnvConfig) -> str:
+    """Where RDS exports the instance's logs: one group per log under this prefix."""
+    return f"/aws/rds/instance/{database_identifier(config)}/"
+
+
 def database_log_group_name(config: EnvConfig, log: str) -> str:
-    return f"/aws/rds/instance/{database_identifier(config)}/{log}"
+    return f"{database_log_groups(config)}{log}"
 
 
 class Database(Construct):

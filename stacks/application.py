@@ -12,6 +12,7 @@ from modules.api_gateway import PrivateApi, PrivateApiProps, invoke_url
 from modules.event_bridge import PLATFORM_RULES, EventRules, EventRulesProps
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.monitoring import Monitoring
+from modules.naming import API_LOG_GROUPS
 from stacks.base import LayerStack
 from stacks.integration import IntegrationStack
 from stacks.layers import Layer
@@ -33,7 +34,7 @@ class ApplicationStack(LayerStack):
             EncryptionKeyProps(
                 purpose="api-logs",
                 description=f"Encrypts the private API's access logs of {config.name}",
-                grants=[log_groups_grant(config, "/aws/apigateway/")],
+                grants=[log_groups_grant(config, API_LOG_GROUPS)],
             ),
         )
         self.api = PrivateApi(

@@ -8,7 +8,7 @@ from constructs import Construct
 from envs import EnvConfig
 from modules.dynamodb import QueueExperienceTable, QueueExperienceTableProps
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
-from modules.rds import Database, DatabaseProps, database_identifier
+from modules.rds import Database, DatabaseProps, database_log_groups
 from stacks.base import LayerStack
 from stacks.foundation import FoundationStack
 from stacks.layers import Layer
@@ -27,7 +27,7 @@ class DataStack(LayerStack):
             EncryptionKeyProps(
                 purpose="data",
                 description=f"Encrypts the database, its secret, Performance Insights and the table of {config.name}",
-                grants=[log_groups_grant(config, f"/aws/rds/instance/{database_identifier(config)}/")],
+                grants=[log_groups_grant(config, database_log_groups(config))],
             ),
         )
         self.database = Database(

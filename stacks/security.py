@@ -10,6 +10,7 @@ from envs import EnvConfig
 from modules.audit import Audit, AuditProps
 from modules.iam import DataAccess, FunctionRoles, FunctionRolesProps, firehose_role
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
+from modules.naming import FUNCTION_LOG_GROUPS
 from modules.s3 import bucket_name
 from modules.secrets import ApiSecrets, ApiSecretsProps
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
@@ -32,7 +33,7 @@ class SecurityStack(LayerStack):
             EncryptionKeyProps(
                 purpose="function-logs",
                 description=f"Encrypts the Lambda log groups of {config.name}",
-                grants=[log_groups_grant(config, f"/aws/lambda/{config.resource_name()}-")],
+                grants=[log_groups_grant(config, f"{FUNCTION_LOG_GROUPS}{config.resource_name()}-")],
             ),
         )
         self.secrets_key = EncryptionKey(
