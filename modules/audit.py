@@ -27,7 +27,7 @@ from constructs import Construct
 from envs import EnvConfig
 from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant, log_group_grant
 from modules.monitoring import AlarmSpec, metric_alarm
-from modules.naming import alarm_topic_arn
+from modules.naming import alarm_topic_arn, regional_arn
 from modules.policy import Statement
 from modules.secure_bucket import AccessLogTarget, Retention, SecureBucket, SecureBucketProps
 from modules.service_roles import service_role
@@ -44,7 +44,7 @@ def trail_name(config: EnvConfig) -> str:
 
 
 def trail_arn(config: EnvConfig) -> str:
-    return f"arn:{config.partition}:cloudtrail:{config.region}:{config.account_id}:trail/{trail_name(config)}"
+    return regional_arn(config, "cloudtrail", f"trail/{trail_name(config)}")
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,15 @@ from modules.naming import (
     function_role_name,
     log_group_arn_pattern,
     media_streams_arn_pattern,
+    regional_arn,
     stream_arn,
 )
 from modules.policy import Statement
 from modules.service_roles import ServiceRole, service_role
 
 DYNAMODB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+# What a function in our subnets attaches its network interfaces to.
+ENI_RESOURCES = ("network-interface", "subnet", "security-group")
 DYNAMODB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 
 
@@ -154,7 +157,6 @@ class FunctionRoles(Construct):
     def _baseline(self, log_group: CloudwatchLogGroup) -> list[Statement]:
         """Every function: its own log group, X-Ray traces, and the ENIs Lambda puts in our subnets."""
         config = self._config
-        ec2 = f"arn:{config.partition}:ec2:{config.region}:{config.account_id}"
         return [
             Statement(
                 sid="WriteOwnLogGroup",
@@ -174,7 +176,7 @@ class FunctionRoles(Construct):
                     "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses",
                 ],
-                resources=[f"{ec2}:network-interface/*", f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
+                resources=[regional_arn(config, "ec2", f"{kind}/*") for kind in ENI_RESOURCES],
             ),
             Statement(
                 sid="DescribeNetworkInterfacesHasNoResourceLevelPermissions",
@@ -228,15 +230,13 @@ class FunctionRoles(Construct):
 
     def _database(self) -> list[Statement]:
         config, access = self._config, self._access
+        user = access.database_user
         return [
             *self._secret("DatabaseCredentials", self._database_secret_arn, access.data_key.arn),
             Statement(
                 sid="ConnectToDatabaseWithIamAuth",
                 actions=["rds-db:connect"],
-                resources=[
-                    f"arn:{config.partition}:rds-db:{config.region}:{config.account_id}:dbuser:"
-                    f"{access.database.resource_id}/{access.database_user}"
-                ],
+                resources=[regional_arn(config, "rds-db", f"dbuser:{access.database.resource_id}/{user}")],
             ),
         ]
 
@@ -279,7 +279,7 @@ class FunctionRoles(Construct):
         """Transcribe voicemails: its jobs (named ``voicemail-*``) read the WAV with this role's
         rights and write the transcript under ``voicemail-transcripts/`` of the same bucket."""
         config = self._config
-        jobs = f"arn:{config.partition}:transcribe:{config.region}:{config.account_id}:transcription-job/voicemail-*"
+        jobs = regional_arn(config, "transcribe", "transcription-job/voicemail-*")
         return [
             Statement(
                 sid="TranscribeVoicemails",
@@ -329,7 +329,7 @@ class FunctionRoles(Construct):
             Statement(
                 sid="SendEmailFromVerifiedIdentities",
                 actions=["ses:SendEmail", "ses:SendRawEmail"],
-                resources=[f"arn:{config.partition}:ses:{config.region}:{config.account_id}:identity/*"],
+                resources=[regional_arn(config, "ses", "identity/*")],
             ),
             Statement(
                 # SMS to a phone number has no ARN, so SNS cannot scope Publish for it; topics are denied below.

@@ -52,6 +52,12 @@ def function_role_arn(config: EnvConfig, function: Function) -> str:
     return role_arn(config, function.value, "fn")
 
 
+def regional_arn(config: EnvConfig, service: str, resource: str) -> str:
+    """The ARN of ``resource`` (e.g. ``stream/cc-prod-ctr``) of a regional ``service`` in the env's
+    account and region: the one place the ARN format is written."""
+    return f"arn:{config.partition}:{service}:{config.region}:{config.account_id}:{resource}"
+
+
 def role_arn(config: EnvConfig, *name_parts: str) -> str:
     """ARN of a role named ``config.resource_name(*name_parts)``."""
     return f"arn:{config.partition}:iam::{config.account_id}:role/{config.resource_name(*name_parts)}"
@@ -62,7 +68,7 @@ def stream_name(config: EnvConfig, stream: Stream) -> str:
 
 
 def stream_arn(config: EnvConfig, stream: Stream) -> str:
-    return f"arn:{config.partition}:kinesis:{config.region}:{config.account_id}:stream/{stream_name(config, stream)}"
+    return regional_arn(config, "kinesis", f"stream/{stream_name(config, stream)}")
 
 
 # The database's port: RDS listens on it and the Lambda security group may reach it.
@@ -76,7 +82,7 @@ API_LOG_GROUPS = "/aws/apigateway/"  # the API's access logs (and API Gateway's 
 
 
 def event_bus_arn(config: EnvConfig) -> str:
-    return f"arn:{config.partition}:events:{config.region}:{config.account_id}:event-bus/{EVENT_BUS}"
+    return regional_arn(config, "events", f"event-bus/{EVENT_BUS}")
 
 
 def firehose_delivery_stream_name(config: EnvConfig) -> str:
@@ -102,7 +108,7 @@ def media_stream_prefix(config: EnvConfig) -> str:
 def media_streams_arn_pattern(config: EnvConfig) -> str:
     """Every Kinesis video stream Connect creates for this env's instance (any contact, any version)."""
     streams = f"{media_stream_prefix(config)}-connect-{config.connect.instance_alias}-contact-*"
-    return f"arn:{config.partition}:kinesisvideo:{config.region}:{config.account_id}:stream/{streams}/*"
+    return regional_arn(config, "kinesisvideo", f"stream/{streams}/*")
 
 
 def alarm_topic_name(config: EnvConfig) -> str:
@@ -112,7 +118,7 @@ def alarm_topic_name(config: EnvConfig) -> str:
 
 
 def alarm_topic_arn(config: EnvConfig) -> str:
-    return f"arn:{config.partition}:sns:{config.region}:{config.account_id}:{alarm_topic_name(config)}"
+    return regional_arn(config, "sns", alarm_topic_name(config))
 
 
 API_STAGE = "v1"
@@ -138,7 +144,7 @@ def bucket_arn(config: EnvConfig, name: str) -> str:
 
 def log_group_arn(config: EnvConfig, name: str) -> str:
     """ARN of the log group ``name`` (as CloudWatch Logs names it in KMS encryption contexts)."""
-    return f"arn:{config.partition}:logs:{config.region}:{config.account_id}:log-group:{name}"
+    return regional_arn(config, "logs", f"log-group:{name}")
 
 
 def log_group_arn_pattern(config: EnvConfig, name_prefix: str = "") -> str:

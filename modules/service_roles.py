@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from envs import EnvConfig
+from modules.naming import regional_arn
 from modules.policy import Statement, policy_document, service_trust_policy
 
 
@@ -73,7 +74,7 @@ def flow_logs_role(scope: Construct, config: EnvConfig, log_group: CloudwatchLog
         name=config.resource_name("vpc-flow-logs"),
         service="vpc-flow-logs.amazonaws.com",
         description="Lets VPC Flow Logs write to the platform's flow log group only",
-        source_arn_pattern=f"arn:{config.partition}:ec2:{config.region}:{config.account_id}:vpc-flow-log/*",
+        source_arn_pattern=regional_arn(config, "ec2", "vpc-flow-log/*"),
         statements=[
             Statement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],

@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.naming import bucket_arn
+from modules.naming import bucket_arn, regional_arn
 from modules.policy import Statement, policy_document
 
 # Services the platform calls from inside the VPC (execute-api: the private REST API itself).
@@ -43,7 +43,7 @@ def gateway_policy(config: EnvConfig, service: str) -> str:
         resources = [bucket_arn(config, f"{prefix}-*"), bucket_arn(config, f"{prefix}-*/*")]
         actions = ["s3:*"]
     else:
-        table = f"arn:{config.partition}:dynamodb:{config.region}:{config.account_id}:table/{prefix}-*"
+        table = regional_arn(config, "dynamodb", f"table/{prefix}-*")
         resources = [table, f"{table}/index/*"]
         actions = ["dynamodb:*"]
     return policy_document(

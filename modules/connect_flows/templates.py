@@ -31,6 +31,7 @@ from typing import Any
 from envs import EnvConfig
 from modules.connect_flows.checker import Problem, check, strings
 from modules.connect_flows.language import FlowType, flow_targets
+from modules.naming import regional_arn
 
 FOLDER = Path(__file__).resolve().parent
 ROOT = FOLDER.parent.parent
@@ -258,8 +259,8 @@ class References:
 def stand_ins(config: EnvConfig, templates: Iterable[Template], functions: Iterable[str]) -> References:
     """ARN-shaped stand-ins for an offline render (same forms as the real ids)."""
     instance = "00000000-0000-4000-8000-000000000000"
-    base = f"arn:{config.partition}:connect:{config.region}:{config.account_id}:instance/{instance}"
-    lambda_base = f"arn:{config.partition}:lambda:{config.region}:{config.account_id}:function"
+    base = regional_arn(config, "connect", f"instance/{instance}")
+    lambda_base = regional_arn(config, "lambda", "function")
     templates = list(templates)
     return References(
         queues={queue: f"{base}/queue/{queue}" for queue in config.connect.queue_names},
