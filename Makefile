@@ -16,7 +16,7 @@ export TF_IN_AUTOMATION := 1
 # jsii's Node banners are silenced by tools/jsii_env.py, which main.py and the tests call before cdktf loads.
 export PLATFORM_ENVS := $(ENV)
 
-.PHONY: flows plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bench bootstrap plan deploy release-plan release-apply unlock state-versions state-restore local local-down clean
+.PHONY: flows plan-report drift require-env help setup test test-unit test-functions test-validate test-emulator lint synth lambdas scan bench bootstrap plan deploy release-plan release-apply unlock state-versions state-restore local local-down clean snapshot restore-buckets destroy-layer
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -115,6 +115,17 @@ state-versions: require-env ## The versions of STACK's state object, newest firs
 state-restore: require-env ## Make VERSION of STACK's state current again, then plan against it
 	@test -n "$(STACK)" -a -n "$(VERSION)" || { echo "error: set STACK and VERSION (make state-versions)"; exit 2; }
 	$(PY) -m tools.state restore $(ENV) $(STACK) $(VERSION)
+
+snapshot: require-env $(VENV)/.installed ## Manual, tagged snapshot of ENV's database (REASON=...), waited for; prints the restore setting
+	$(PY) -m tools.recovery snapshot $(ENV) $(if $(REASON),--reason "$(REASON)")
+
+restore-buckets: require-env $(VENV)/.installed ## Copy ENV's data buckets back from the DR twins (FROM=replica), every version, oldest first
+	@test "$(FROM)" = replica || { echo "error: set FROM=replica (the DR twins in storage.cross_region_replication_region)"; exit 2; }
+	$(PY) -m tools.recovery restore-buckets $(ENV) --from $(FROM)
+
+destroy-layer: require-env synth ## Destroy LAYER of an emulator-tier ENV (the DR drill); exit 3 on stateful destroys unless ALLOW_STATEFUL_CHANGES=1
+	@test -n "$(LAYER)" || { echo "error: set LAYER, e.g. make destroy-layer ENV=local LAYER=data"; exit 2; }
+	$(PY) -m tools.recovery destroy-layer $(ENV) $(LAYER) $(if $(ALLOW_STATEFUL_CHANGES),--allow-stateful-changes)
 
 local: setup ## Start the emulator, deploy every `local` stack, print outputs (emulator keeps running)
 	@$(PY) -m tools.emulator start

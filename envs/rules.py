@@ -59,6 +59,7 @@ def regions_known_to_aws(config: EnvConfig) -> Iterator[Violation]:
     regions = {
         "region": config.region,
         "storage.cross_region_replication_region": config.storage.cross_region_replication_region,
+        "rds.backup_replication_region": config.rds.backup_replication_region,
     }
     for field, region in regions.items():
         if region is not None and region not in aws_regions():
@@ -174,6 +175,28 @@ def rds_settings_consistent(config: EnvConfig) -> Iterator[Violation]:
         yield Violation("rds.engine_version", "the platform targets PostgreSQL 16 (parameter group postgres16)")
 
 
+def rds_restore_is_one_source(config: EnvConfig) -> Iterator[Violation]:
+    """A database is created from at most one source, and a point-in-time source names exactly one origin."""
+    rds = config.rds
+    point = rds.restore_to_point_in_time
+    if rds.restore_from_snapshot is not None and point is not None:
+        yield Violation("rds.restore_to_point_in_time", "set either it or rds.restore_from_snapshot, not both")
+    if point is not None and (point.source_instance is None) == (point.source_automated_backups_arn is None):
+        yield Violation(
+            "rds.restore_to_point_in_time",
+            "name exactly one of source_instance (same region) or source_automated_backups_arn (replicated backups)",
+        )
+    if point is not None and point.restore_time is not None and point.restore_time.utcoffset() is None:
+        yield Violation("rds.restore_to_point_in_time.restore_time", "give the time zone (e.g. 2026-11-26T01:00:00Z)")
+    if rds.backup_replication_region is not None:
+        if rds.backup_replication_region == config.region:
+            yield Violation("rds.backup_replication_region", "must differ from the primary region")
+        if rds.backup_retention_days < 1:
+            yield Violation(
+                "rds.backup_replication_region", "replicates automated backups: rds.backup_retention_days must be >= 1"
+            )
+
+
 def storage_lifecycle_ordered(config: EnvConfig) -> Iterator[Violation]:
     storage = config.storage
     if storage.recordings_transition_to_ia_days < 30:
@@ -217,6 +240,13 @@ def production_is_protected(config: EnvConfig) -> Iterator[Violation]:
         yield Violation("network.nat_strategy", "production requires one NAT gateway per AZ (per_az)")
     if config.rds.backup_retention_days < 7:
         yield Violation("rds.backup_retention_days", "production keeps automated backups at least 7 days")
+    dr_region = config.storage.cross_region_replication_region
+    if dr_region is not None and config.rds.backup_replication_region != dr_region:
+        yield Violation(
+            "rds.backup_replication_region",
+            f"production replicates the database's backups to the buckets' DR region ({dr_region}), "
+            "so the env can be stood up there from data alone",
+        )
 
 
 def cold_start_settings_accepted_by_lambda(config: EnvConfig) -> Iterator[Violation]:
@@ -466,6 +496,7 @@ RULES: tuple[Rule, ...] = (
     subnets_usable_by_aws,
     log_retentions_accepted_by_cloudwatch,
     rds_settings_consistent,
+    rds_restore_is_one_source,
     storage_lifecycle_ordered,
     production_is_protected,
     cold_start_settings_accepted_by_lambda,

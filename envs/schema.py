@@ -99,6 +99,9 @@ class StorageConfig(_Section):
     access_logs_expiration_days: Days = 365
     noncurrent_version_expiration_days: Days = 30
     cross_region_replication_region: Region | None = None
+    # An env stood up from another's data (prod-dr from prod): `make restore-buckets FROM=replica`
+    # copies that env's DR twins into this env's buckets. Unset: this env's own twins.
+    restore_from_env: NamePart | None = None
     # Lets `terraform destroy` empty buckets; only for throwaway environments.
     force_destroy: bool = False
     # Bucket policies deny requests without TLS. Only the emulator tier may turn this off: moto
@@ -111,6 +114,32 @@ class StorageConfig(_Section):
     # Break-glass or deployer roles allowed to read and delete objects from outside the VPC (for
     # example so that `terraform destroy` can empty a force-destroy bucket in dev).
     outside_vpc_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")], ...] = ()
+
+
+# A DB snapshot's identifier (as `make snapshot` names them) or the ARN of a shared or copied one.
+SnapshotRef = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-zA-Z][a-zA-Z0-9-]{0,254}|arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:snapshot:[a-zA-Z][a-zA-Z0-9:-]{0,254})$"
+    ),
+]
+
+
+class PointInTimeRestore(_Section):
+    """``[rds.restore_to_point_in_time]``: create the database from a source's automated backups.
+
+    The source is another instance of this account and region, or (standing an env up in the DR
+    region) the ARN of automated backups replicated there by ``rds.backup_replication_region``.
+    """
+
+    # identifier of the instance whose automated backups are restored (e.g. the env's own, gone)
+    source_instance: str | None = Field(default=None, pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
+    # ARN of replicated automated backups (`aws rds describe-db-instance-automated-backups` in the DR region)
+    source_automated_backups_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:auto-backup:[a-zA-Z0-9-]+$"
+    )
+    # UTC instant to restore to (RFC 3339); unset: the latest restorable time (about five minutes ago)
+    restore_time: datetime | None = None
 
 
 class RdsConfig(_Section):
@@ -139,6 +168,15 @@ class RdsConfig(_Section):
     maintenance_window: str = Field(
         default="sun:04:30-sun:05:30", pattern=r"^[a-z]{3}:[0-2][0-9]:[0-5][0-9]-[a-z]{3}:[0-2][0-9]:[0-5][0-9]$"
     )
+    # Recovery (README runbook). The database is created from this snapshot; set on a live env it
+    # replaces the database (the plan report blocks that until allowed; prevent_destroy refuses it
+    # in production). Keep it set after a restore: removing it would replace the database again.
+    restore_from_snapshot: SnapshotRef | None = None
+    # Or created from automated backups at a point in time (same rules as restore_from_snapshot).
+    restore_to_point_in_time: PointInTimeRestore | None = None
+    # Region the automated backups (and their transaction logs) are replicated to, so the database
+    # can be stood up there from data alone; needs backups (backup_retention_days >= 1).
+    backup_replication_region: Region | None = None
 
 
 class DynamoDbConfig(_Section):

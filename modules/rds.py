@@ -6,6 +6,11 @@ password generated and rotated by RDS in Secrets Manager (it never appears in co
 IAM database authentication on, logs exported to encrypted log groups. Protection (Multi-AZ,
 deletion protection + ``prevent_destroy``, final snapshot, backup retention) and the
 architecture's manual snapshot are switches in ``[rds]`` of the env file.
+
+Recovery is config too (README runbook): the instance is created from ``rds.restore_from_snapshot``
+or from automated backups at ``rds.restore_to_point_in_time``, and with
+``rds.backup_replication_region`` its automated backups are replicated to the DR region under a
+key of that region, so the env can be stood up there from data alone.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_instance import DbInstance, DbInstanceRestoreToPointInTime
+from cdktf_cdktf_provider_aws.db_instance_automated_backups_replication import DbInstanceAutomatedBackupsReplication
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_snapshot import DbSnapshot
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -24,6 +30,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroup
 from constructs import Construct
 
 from envs import EnvConfig
+from envs.schema import PointInTimeRestore
+from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.naming import POSTGRES_PORT
 from modules.service_roles import rds_monitoring_role
 
@@ -54,6 +62,8 @@ class DatabaseProps:
     subnet_ids: Sequence[str]  # private subnets of its subnet group (one per AZ)
     client_security_group_id: str  # the only security group admitted on the Postgres port (the functions')
     key: KmsKey  # encrypts storage, the managed master secret and Performance Insights
+    # provider of rds.backup_replication_region (replicated automated backups); None: not replicated
+    backup_replica_provider: TerraformProvider | None = None
 
     def __post_init__(self) -> None:
         if len(self.subnet_ids) < 2:
@@ -62,6 +72,18 @@ class DatabaseProps:
 
 def database_identifier(config: EnvConfig) -> str:
     return config.resource_name("postgres")
+
+
+def point_in_time(restore: PointInTimeRestore | None) -> DbInstanceRestoreToPointInTime | None:
+    """The provider's restore block: an explicit UTC time, or the latest restorable time."""
+    if restore is None:
+        return None
+    return DbInstanceRestoreToPointInTime(
+        source_db_instance_identifier=restore.source_instance,
+        source_db_instance_automated_backups_arn=restore.source_automated_backups_arn,
+        restore_time=restore.restore_time.isoformat().replace("+00:00", "Z") if restore.restore_time else None,
+        use_latest_restorable_time=True if restore.restore_time is None else None,
+    )
 
 
 def database_log_groups(config: EnvConfig) -> str:
@@ -76,7 +98,8 @@ def database_log_group_name(config: EnvConfig, log: str) -> str:
 class Database(Construct):
     """Exposes ``instance`` (``instance.master_user_secret.get(0).secret_arn`` is the credentials
     secret, ``instance.resource_id`` the IAM-auth resource id), ``security_group``,
-    ``parameter_group``, ``subnet_group``, ``monitoring_role`` and ``manual_snapshot`` (or None)."""
+    ``parameter_group``, ``subnet_group``, ``monitoring_role``, ``manual_snapshot`` and
+    ``backup_replication`` (each None when off)."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: DatabaseProps) -> None:
         super().__init__(scope, construct_id)
@@ -146,6 +169,9 @@ class Database(Construct):
             storage_type="gp3",
             storage_encrypted=True,
             kms_key_id=props.key.arn,
+            # Restored: the data, its name and its master user come from the snapshot or the backups.
+            snapshot_identifier=rds.restore_from_snapshot,
+            restore_to_point_in_time=point_in_time(rds.restore_to_point_in_time),
             db_name=rds.database_name,
             username=rds.master_username,
             manage_master_user_password=True,
@@ -189,4 +215,33 @@ class Database(Construct):
             )
             if rds.manual_snapshot
             else None
+        )
+        self.backup_replication = self._replicate_backups(config, props)
+
+    def _replicate_backups(
+        self, config: EnvConfig, props: DatabaseProps
+    ) -> DbInstanceAutomatedBackupsReplication | None:
+        """Automated backups and transaction logs copied to the DR region, under a key of that region."""
+        region = config.rds.backup_replication_region
+        if region is None:
+            return None
+        if props.backup_replica_provider is None:
+            raise ValueError("rds.backup_replication_region is set but no provider for that region was given")
+        key = EncryptionKey(
+            self,
+            "backup-replica-key",
+            config,
+            EncryptionKeyProps(
+                purpose="data-dr",
+                description=f"Encrypts the database backups of {config.name} replicated to {region}",
+                provider=props.backup_replica_provider,
+            ),
+        )
+        return DbInstanceAutomatedBackupsReplication(
+            self,
+            "backup-replication",
+            source_db_instance_arn=self.instance.arn,
+            kms_key_id=key.key.arn,
+            retention_period=config.rds.backup_retention_days,
+            provider=props.backup_replica_provider,
         )

@@ -79,6 +79,14 @@ def bucket_name(config: EnvConfig, purpose: str) -> str:
     return config.resource_name(purpose, config.account_id)
 
 
+REPLICA_SUFFIX = "-replica"
+
+
+def data_bucket_name(config: EnvConfig, data: DataBucket, *, replica: bool = False) -> str:
+    """A data bucket of the env, or its DR twin in ``storage.cross_region_replication_region``."""
+    return bucket_name(config, f"{data.value}{REPLICA_SUFFIX if replica else ''}")
+
+
 def data_bucket_retention(config: EnvConfig, data: DataBucket) -> Retention:
     storage = config.storage
     if data is DataBucket.RECORDINGS:
@@ -139,11 +147,12 @@ class StorageSite(Construct):
         construct_id: str,
         config: EnvConfig,
         *,
-        name_suffix: str = "",
+        replica: bool = False,  # the DR twin (names end in REPLICA_SUFFIX)
         vpc_id: str | None = None,
         provider: AwsProvider | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        name_suffix = REPLICA_SUFFIX if replica else ""
         storage = config.storage
         protect = not storage.force_destroy
         self.key = EncryptionKey(
@@ -167,7 +176,7 @@ class StorageSite(Construct):
         )
         self.buckets: dict[DataBucket, SecureBucket] = {}
         for data in DataBucket:
-            name = bucket_name(config, f"{data.value}{name_suffix}")
+            name = data_bucket_name(config, data, replica=replica)
             fence = self._vpc_fence(config, data, name, vpc_id)
             self.buckets[data] = SecureBucket(
                 self,
@@ -232,7 +241,7 @@ class Storage(Construct):
         if config.storage.cross_region_replication_region is not None:
             if props.replica_provider is None:
                 raise ValueError("storage.cross_region_replication_region is set but no replica provider was given")
-            self.replica = StorageSite(self, "replica", config, name_suffix="-replica", provider=props.replica_provider)
+            self.replica = StorageSite(self, "replica", config, replica=True, provider=props.replica_provider)
             self._replicate(config, primary, self.replica)
 
     def _lambda_code(self, config: EnvConfig, primary: StorageSite) -> SecureBucket:

@@ -9,7 +9,7 @@ from envs import EnvConfig
 from modules.dynamodb import QueueExperienceTable, QueueExperienceTableProps
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.rds import Database, DatabaseProps, database_log_groups
-from stacks.base import LayerStack
+from stacks.base import LayerStack, add_aws_provider
 from stacks.foundation import FoundationStack
 from stacks.layers import Layer
 
@@ -39,6 +39,13 @@ class DataStack(LayerStack):
                 subnet_ids=[subnet.id for subnet in network.private_subnets],
                 client_security_group_id=network.lambda_security_group.id,
                 key=self.key.key,
+                backup_replica_provider=(
+                    None
+                    if config.rds.backup_replication_region is None
+                    else add_aws_provider(
+                        self, config, Layer.DATA.value, region=config.rds.backup_replication_region, alias="dr"
+                    )
+                ),
             ),
         )
         self.queue_experience = QueueExperienceTable(

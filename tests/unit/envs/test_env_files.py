@@ -16,8 +16,23 @@ def nets(*cidrs: str) -> tuple[IPv4Network, ...]:
 
 
 class TestShippedEnvironments:
-    def test_the_four_environments_exist(self) -> None:
-        assert env_names() == ["dev", "local", "prod", "staging"]
+    def test_the_shipped_environments_exist(self) -> None:
+        assert env_names() == ["dev", "local", "prod", "prod-dr", "staging"]
+
+    def test_prod_dr_is_prod_in_the_dr_region_from_prods_data(self, configs: dict[str, EnvConfig]) -> None:
+        prod, dr = configs["prod"], configs["prod-dr"]
+        assert dr.tier is prod.tier and dr.account_id == prod.account_id
+        assert dr.region == prod.storage.cross_region_replication_region == prod.rds.backup_replication_region
+        assert dr.storage.restore_from_env == "prod"
+        restore = dr.rds.restore_to_point_in_time
+        assert restore is not None and restore.source_automated_backups_arn is not None
+        assert restore.source_automated_backups_arn.startswith(
+            f"arn:aws:rds:{dr.region}:{prod.account_id}:auto-backup:"
+        )
+        # Same protections and sizes: prod-dr carries prod's traffic.
+        assert dr.rds.model_dump(
+            exclude={"restore_to_point_in_time", "backup_replication_region"}
+        ) == prod.rds.model_dump(exclude={"restore_to_point_in_time", "backup_replication_region"})
 
     @pytest.mark.parametrize(("name", "second_octet"), [("dev", 113), ("prod", 115)])
     def test_vpc_and_subnets_follow_the_architecture(self, configs: dict[str, EnvConfig], name: str, second_octet: int):
@@ -469,6 +484,57 @@ BROKEN_FILES = [
         "[lambdas.functions.authorizer]\nprovisioned_concurrency = 0\n\n[api]\n",
         r"greater than or equal to 1",
     ),
+    (
+        "dev",
+        "[dynamodb]\n",
+        '[rds.restore_to_point_in_time]\nsource_instance = "cc-dev-postgres"\n\n[dynamodb]\n',
+        None,
+    ),
+    (
+        "dev",
+        "[dynamodb]\n",
+        'restore_from_snapshot = "cc-dev-postgres-manual-1"\n[rds.restore_to_point_in_time]\n'
+        'source_instance = "cc-dev-postgres"\n\n[dynamodb]\n',
+        r"rds\.restore_to_point_in_time: set either it or rds\.restore_from_snapshot, not both",
+    ),
+    (
+        "dev",
+        "[dynamodb]\n",
+        "[rds.restore_to_point_in_time]\nrestore_time = 2026-11-26T01:00:00Z\n\n[dynamodb]\n",
+        r"rds\.restore_to_point_in_time: name exactly one of source_instance",
+    ),
+    (
+        "dev",
+        "[dynamodb]\n",
+        '[rds.restore_to_point_in_time]\nsource_instance = "cc-dev-postgres"\n'
+        "restore_time = 2026-11-26T01:00:00\n\n[dynamodb]\n",
+        r"rds\.restore_to_point_in_time\.restore_time: give the time zone",
+    ),
+    (
+        "dev",
+        "[dynamodb]\n",
+        'restore_from_snapshot = "not a snapshot"\n\n[dynamodb]\n',
+        r"rds\.restore_from_snapshot: String should match",
+    ),
+    (
+        "prod",
+        'backup_replication_region = "us-west-2"',
+        'backup_replication_region = "us-east-1"',
+        r"rds\.backup_replication_region: must differ from the primary region",
+    ),
+    (
+        "prod",
+        'backup_replication_region = "us-west-2"',
+        "",
+        r"rds\.backup_replication_region: production replicates the database's backups "
+        r"to the buckets' DR region \(us-west-2\)",
+    ),
+    (
+        "prod",
+        'backup_replication_region = "us-west-2"',
+        'backup_replication_region = "us-west-9"',
+        r"rds\.backup_replication_region: 'us-west-9' is not an AWS region",
+    ),
 ]
 
 
@@ -511,7 +577,7 @@ def test_a_prefix_and_env_name_too_long_for_aws_names_stop_at_load(env_dir: Path
 
 def test_unknown_environment_lists_the_known_ones(env_dir: Path) -> None:
     with pytest.raises(
-        EnvConfigError, match=r"unknown environment 'qa'.*known environments: dev, local, prod, staging"
+        EnvConfigError, match=r"unknown environment 'qa'.*known environments: dev, local, prod, prod-dr, staging"
     ):
         load_env("qa", env_dir)
 

@@ -131,3 +131,75 @@ def test_exported_logs_go_to_encrypted_log_groups_created_first(
     assert names == {"/aws/rds/instance/cc-prod-postgres/postgresql", "/aws/rds/instance/cc-prod-postgres/upgrade"}
     assert all(group["kms_key_id"] == ref(platform["prod"].data.key.key, "arn") for group in groups)
     assert len(instance(platform, data, "prod")["depends_on"]) == 2
+
+
+def _restored(config: EnvConfig, synth: SynthFn, **rds: Any) -> dict[str, Any]:
+    """The data stack's database instance for ``config`` with ``rds`` settings changed."""
+    import cdktf
+
+    from stacks.data import DataStack
+    from stacks.foundation import FoundationStack
+
+    changed = config.model_copy(update={"rds": config.rds.model_copy(update=rds)})
+    app = cdktf.Testing.app()
+    stack = DataStack(app, changed, FoundationStack(app, changed))
+    return body(synth(stack), stack.database.instance)
+
+
+def test_a_snapshot_in_config_creates_the_database_from_it(configs: dict[str, EnvConfig], synth: SynthFn) -> None:
+    db = _restored(configs["dev"], synth, restore_from_snapshot="cc-dev-postgres-manual-20261126t0100z")
+    assert db["snapshot_identifier"] == "cc-dev-postgres-manual-20261126t0100z"
+    assert "restore_to_point_in_time" not in db
+    # Still the platform's database: same key, private, secret managed by RDS.
+    assert db["storage_encrypted"] is True and db["manage_master_user_password"] is True
+
+
+def test_point_in_time_restore_names_its_source_and_time(configs: dict[str, EnvConfig], synth: SynthFn) -> None:
+    from datetime import UTC, datetime
+
+    from envs.schema import PointInTimeRestore
+
+    at = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
+    db = _restored(
+        configs["dev"],
+        synth,
+        restore_to_point_in_time=PointInTimeRestore(source_instance="cc-dev-postgres", restore_time=at),
+    )
+    assert db["restore_to_point_in_time"] == {
+        "source_db_instance_identifier": "cc-dev-postgres",
+        "restore_time": "2026-11-26T01:30:00Z",
+    }
+    latest = _restored(
+        configs["dev"], synth, restore_to_point_in_time=PointInTimeRestore(source_instance="cc-dev-postgres")
+    )
+    assert latest["restore_to_point_in_time"] == {
+        "source_db_instance_identifier": "cc-dev-postgres",
+        "use_latest_restorable_time": True,
+    }
+    assert "snapshot_identifier" not in db and "snapshot_identifier" not in latest
+
+
+def test_without_restore_settings_the_database_starts_empty(
+    platform: dict[str, Any], data: dict[str, dict[str, Any]]
+) -> None:
+    for env in ("dev", "staging", "prod"):
+        db = instance(platform, data, env)
+        assert "snapshot_identifier" not in db and "restore_to_point_in_time" not in db
+
+
+def test_prod_replicates_its_backups_to_the_dr_region_under_a_key_there(
+    platform: dict[str, Any], data: dict[str, dict[str, Any]], configs: dict[str, EnvConfig]
+) -> None:
+    prod = database(platform, "prod")
+    assert prod.backup_replication is not None
+    replication = body(data["prod"], prod.backup_replication)
+    assert replication["source_db_instance_arn"] == ref(prod.instance, "arn")
+    assert replication["retention_period"] == configs["prod"].rds.backup_retention_days
+    providers = {p.get("alias"): p for p in data["prod"]["provider"]["aws"]}
+    assert providers["dr"]["region"] == configs["prod"].rds.backup_replication_region == "us-west-2"
+    assert replication["provider"] == "aws.dr"
+    keys = [k for k in data["prod"]["resource"]["aws_kms_key"].values() if k.get("provider") == "aws.dr"]
+    assert len(keys) == 1 and keys[0]["enable_key_rotation"] is True
+    assert (
+        replication["kms_key_id"].startswith("${aws_kms_key.") and database(platform, "dev").backup_replication is None
+    )

@@ -29,7 +29,7 @@ def test_every_layer_stack_has_its_own_encrypted_locked_state(
         assert backend["use_lockfile"] is True
         assert "dynamodb_table" not in backend
         keys.add((backend["bucket"], backend["key"]))
-    assert len(keys) == 4 * len(LAYERS)
+    assert len(keys) == len(configs) * len(LAYERS)
 
 
 def test_terraform_version_supports_s3_native_locking(platform: dict[str, Any], synth: SynthFn) -> None:
