@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cdktf import Fn, TerraformResourceLifecycle
+from cdktf import DataResource, Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
@@ -47,10 +47,9 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.lambda_ import EntryPoint
-from modules.naming import API_LOG_GROUPS, API_STAGE, Function, api_name, log_group_arn_pattern
+from modules.naming import API_LOG_GROUPS, API_STAGE, Function, api_name
 from modules.policy import Statement, policy_document
 from modules.routes import ROUTES, Route
-from modules.service_roles import service_role
 
 TOKEN_PATTERN = r"^Bearer [A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=+/.-]*$"
 ACCESS_LOG_FORMAT = json.dumps(
@@ -146,6 +145,8 @@ class PrivateApiProps:
     functions: Mapping[Function, EntryPoint]  # what the API invokes (alias when published)
     vpc_endpoint_id: str  # the execute-api interface endpoint
     logs_key: KmsKey  # encrypts the stage's access log group
+    # the account's API Gateway settings (account stack) when this env owns them; None: another env's
+    account_settings: ApiGatewayAccount | None = None
 
 
 class PrivateApi(Construct):
@@ -212,40 +213,16 @@ class PrivateApi(Construct):
             retention_in_days=config.api.access_log_retention_days,
             kms_key_id=props.logs_key.arn,
         )
-        self.account_logging = self._account_logging() if config.api.manage_account_logging else None
+        # The stage's logging needs the account's CloudWatch role set first (another stack's resource:
+        # ordered through a value of it, which cdktf turns into a stack dependency).
+        self.account_logging = (
+            DataResource(
+                self, "account-logging", input={"cloudwatch_role_arn": props.account_settings.cloudwatch_role_arn}
+            )
+            if props.account_settings is not None
+            else None
+        )
         self.stage = self._stage()
-
-    def _account_logging(self) -> ApiGatewayAccount:
-        """API Gateway writes access logs with one role per account and region (a regional setting)."""
-        config = self._config
-        role = service_role(
-            self,
-            "cloudwatch-role",
-            config,
-            name=config.resource_name("apigateway-logs"),
-            service="apigateway.amazonaws.com",
-            description="Lets API Gateway write the private API's access logs",
-            statements=[
-                Statement(
-                    sid="WriteApiLogs",
-                    actions=[
-                        "logs:CreateLogGroup",
-                        "logs:CreateLogStream",
-                        "logs:DescribeLogStreams",
-                        "logs:PutLogEvents",
-                    ],
-                    resources=[
-                        log_group_arn_pattern(config, API_LOG_GROUPS),
-                        log_group_arn_pattern(config, "API-Gateway-Execution-Logs_"),
-                    ],
-                ),
-                # DescribeLogGroups has no resource type: scoped to log groups it would be granted on nothing.
-                Statement(sid="ListLogGroups", actions=["logs:DescribeLogGroups"], resources=["*"]),
-            ],
-        )
-        return ApiGatewayAccount(
-            self, "account", cloudwatch_role_arn=role.role.arn, depends_on=[role.policy] if role.policy else None
-        )
 
     def _resource_policy(self) -> ApiGatewayRestApiPolicy:
         invoke = f"{self.api.execution_arn}/*"

@@ -13,6 +13,7 @@ from modules.event_bridge import PLATFORM_RULES, EventRules, EventRulesProps
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.monitoring import Monitoring
 from modules.naming import API_LOG_GROUPS
+from stacks.account import AccountStack
 from stacks.base import LayerStack
 from stacks.integration import IntegrationStack
 from stacks.layers import Layer
@@ -23,7 +24,12 @@ class ApplicationStack(LayerStack):
     """Exposes ``api``, ``event_rules`` and ``monitoring``."""
 
     def __init__(
-        self, scope: Construct, config: EnvConfig, security: SecurityStack, integration: IntegrationStack
+        self,
+        scope: Construct,
+        config: EnvConfig,
+        security: SecurityStack,
+        integration: IntegrationStack,
+        account: AccountStack | None = None,
     ) -> None:
         super().__init__(scope, Layer.APPLICATION, config)
         functions = integration.functions
@@ -45,6 +51,7 @@ class ApplicationStack(LayerStack):
                 functions=functions.entry_points,
                 vpc_endpoint_id=security.endpoints.interfaces["execute-api"].id,
                 logs_key=self.logs_key.key,
+                account_settings=account.api_gateway.settings if account else None,
             ),
         )
         self.event_rules = EventRules(

@@ -13,7 +13,7 @@ from cdktf import Aspects, IAspect, S3Backend, TerraformRemoteState, TerraformRe
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import Construct, IConstruct
 
-from envs import EnvConfig
+from envs import EnvConfig, stack_name
 from envs.schema import EmulatorConfig
 from stacks.layers import Layer
 
@@ -166,15 +166,22 @@ def add_remote_state(stack: TerraformStack, config: EnvConfig) -> S3Backend:
     return backend
 
 
-class LayerStack(TerraformStack):
-    """A stack holding one architecture layer of one environment, named ``<layer>-<env>``."""
+class EnvStack(TerraformStack):
+    """A stack of one environment named ``<part>-<env>``, its state in the env's state bucket."""
 
-    def __init__(self, scope: Construct, layer: Layer, config: EnvConfig) -> None:
-        super().__init__(scope, layer.stack_name(config.name))
-        self.layer = layer
+    def __init__(self, scope: Construct, part: str, config: EnvConfig) -> None:
+        super().__init__(scope, stack_name(part, config.name))
         self.config = config
         self.add_override("terraform.required_version", REQUIRED_TERRAFORM_VERSION)
-        self.provider = add_aws_provider(self, config, layer.value)
+        self.provider = add_aws_provider(self, config, part)
         self.backend = add_remote_state(self, config)
         if config.emulator is not None:
             Aspects.of(self).add(IgnoreWhatTheEmulatorDrops())
+
+
+class LayerStack(EnvStack):
+    """A stack holding one architecture layer of one environment, named ``<layer>-<env>``."""
+
+    def __init__(self, scope: Construct, layer: Layer, config: EnvConfig) -> None:
+        super().__init__(scope, layer.value, config)
+        self.layer = layer

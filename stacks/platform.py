@@ -8,6 +8,7 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.lambda_packages import LambdaPackages
+from stacks.account import AccountStack
 from stacks.application import ApplicationStack
 from stacks.base import LayerStack
 from stacks.bootstrap import BootstrapStack
@@ -20,9 +21,11 @@ from stacks.security import SecurityStack
 
 @dataclass(frozen=True)
 class EnvironmentStacks:
-    """The stacks of one environment, in deployment order after ``bootstrap``."""
+    """The stacks of one environment, in deployment order after ``bootstrap``; ``account`` only in
+    the env that owns its account's settings (``api.manage_account_logging``)."""
 
     bootstrap: BootstrapStack
+    account: AccountStack | None
     foundation: FoundationStack
     data: DataStack
     security: SecurityStack
@@ -44,12 +47,14 @@ def add_environment(scope: Construct, config: EnvConfig, packages: LambdaPackage
     data = DataStack(scope, config, foundation)
     security = SecurityStack(scope, config, foundation, data)
     integration = IntegrationStack(scope, config, foundation, data, security, packages)
+    account = AccountStack(scope, config) if config.api.manage_account_logging else None
     return EnvironmentStacks(
         bootstrap=BootstrapStack(scope, config),
+        account=account,
         foundation=foundation,
         data=data,
         security=security,
         integration=integration,
-        application=ApplicationStack(scope, config, security, integration),
+        application=ApplicationStack(scope, config, security, integration, account),
         connect=ConnectStack(scope, config, foundation, integration),
     )

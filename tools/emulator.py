@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tools.emulator_plugins.rds_data import SETTING as RDS_DATA_SETTING
+from tools.local_postgres import PostgresServer
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = REPO_ROOT / ".local"
 PID_FILE = RUN_DIR / "emulator.pid"
@@ -75,8 +78,11 @@ class Emulator:
                 self.process.wait(timeout=10)
 
 
-def start_emulator(port: int | None = None, log_path: Path | None = None, timeout: float = 60) -> Emulator:
-    """Start the emulator server on ``port`` (a free one if None) and wait until it answers."""
+def start_emulator(
+    port: int | None = None, log_path: Path | None = None, timeout: float = 60, postgres: PostgresServer | None = None
+) -> Emulator:
+    """Start the emulator server on ``port`` (a free one if None) and wait until it answers.
+    ``postgres``: the server RDS instances keep their data on (tools/emulator_plugins/rds_data.py)."""
     port = port or free_loopback_port()
     url = f"http://{LOOPBACK}:{port}"
     if is_serving(url):
@@ -88,6 +94,7 @@ def start_emulator(port: int | None = None, log_path: Path | None = None, timeou
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # not killed by a Ctrl-C meant for `make`
+        env={**os.environ, RDS_DATA_SETTING: postgres.to_json()} if postgres else None,
     )
     emulator = Emulator(process, port, log_path)
     deadline = time.monotonic() + timeout

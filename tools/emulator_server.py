@@ -2,8 +2,10 @@
 
 moto's own server (``moto_server``) serves every service it implements; this is the same WSGI
 application, wrapped so that requests for a plugged-in service are answered by the plugin instead:
-Amazon Connect (``tools/emulator_plugins/connect.py``) and the Kinesis Video Streams media APIs
-(``tools/emulator_plugins/kinesis_video.py``; the rest of Kinesis Video stays with moto). A
+Amazon Connect (``tools/emulator_plugins/connect.py``), the Kinesis Video Streams media APIs
+(``tools/emulator_plugins/kinesis_video.py``; the rest of Kinesis Video stays with moto) and, given
+a PostgreSQL server, RDS's data (``tools/emulator_plugins/rds_data.py``: instances hold databases,
+snapshots and restores carry them; the control plane stays with moto). A
 request's service is read from its SigV4 credential scope, as AWS's front end does. ``/moto-api/reset`` resets the
 plugins too. Started by ``tools/emulator.py`` (``make local``, the tests), never forked from moto.
 
@@ -29,6 +31,7 @@ from werkzeug.serving import run_simple
 
 from tools.emulator_plugins.connect import ConnectBackend
 from tools.emulator_plugins.kinesis_video import KinesisVideoMedia
+from tools.emulator_plugins.rds_data import RdsDataPlane
 from tools.emulator_plugins.rest_json import Protocol, ServiceError
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/(?P<region>[^/,]+)/(?P<service>[^/,]+)/aws4_request")
@@ -106,9 +109,12 @@ class EmulatorApp:
 
 def application() -> EmulatorApp:
     moto_app = DomainDispatcherApplication(create_backend_app)
-    return EmulatorApp(
-        moto_app, {"connect": Plugin(Protocol("connect"), ConnectBackend()), "kinesisvideo": KinesisVideoMedia()}
-    )
+    plugins: dict[str, Served] = {
+        "connect": Plugin(Protocol("connect"), ConnectBackend()),
+        "kinesisvideo": KinesisVideoMedia(),
+        "rds": RdsDataPlane.from_environment(moto_app),
+    }
+    return EmulatorApp(moto_app, plugins)
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:

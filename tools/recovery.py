@@ -29,12 +29,15 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from envs import EnvConfig, Tier, load_envs
+from tools.plan_report import StackReport
 from tools.terraform import REPO_ROOT, TerraformError
 
 EXIT_REFUSED = 2
 # Object metadata naming the DR-twin version a restored copy came from (what makes a rerun a no-op).
 RESTORED_FROM = "restored-from-version"
 SNAPSHOT_TAG = "cc:snapshot-reason"
+# Resource types destroy-layer keeps (plan_layer_destroy says why).
+KEPT_ON_DESTROY = ("aws_kms_key.", "aws_kms_alias.")
 
 ClientFactory = Callable[[EnvConfig, str, str], Any]
 
@@ -214,29 +217,46 @@ def restore_buckets(
 # --- make destroy-layer ----------------------------------------------------------------------------
 
 
+def plan_layer_destroy(config: EnvConfig, outdir: Path, layer: str) -> tuple[Path, StackReport]:
+    """The layer's stack planned for destroy (saved plan) and reported as a PR plan report would.
+
+    Every resource goes except the KMS keys (and their aliases): a snapshot or backup stays
+    encrypted with the key of the instance it was taken from, and AWS refuses to restore it while
+    that key is scheduled for deletion. Keeping the key is what makes the restore possible, and the
+    restored database then uses the very key the config names."""
+    from stacks.layers import Layer
+    from tools.deploy import init
+    from tools.plan_report import PLAN_FILE, stack_report
+    from tools.terraform import run_terraform
+
+    stack = Layer(layer).stack_name(config.name)
+    path = outdir / "stacks" / stack
+    init(path)
+    listed = run_terraform(path, "state", "list", "-no-color").stdout.split()
+    targets = [f"-target={address}" for address in listed
+               if not address.startswith(("data.", *KEPT_ON_DESTROY))]  # fmt: skip
+    if not targets:
+        raise RecoveryError(f"{stack} has nothing applied to destroy")
+    run_terraform(path, "plan", "-destroy", "-input=false", "-no-color", *targets, f"-out={PLAN_FILE}")
+    plan = json.loads(run_terraform(path, "show", "-json", "-no-color", PLAN_FILE).stdout)
+    return path, stack_report(stack, plan)
+
+
 def destroy_layer(config: EnvConfig, outdir: Path, layer: str, *, allow_stateful_changes: bool) -> int:
     """Plan the layer's destroy, report it like a PR plan, and apply it only when not blocking."""
-    from tools.deploy import init
-    from tools.plan_report import PLAN_FILE, exit_code, markdown, stack_report
+    from tools.plan_report import PLAN_FILE, exit_code, markdown
     from tools.terraform import run_terraform
 
     if config.tier is not Tier.EMULATOR:
         print(f"refused: destroy-layer is for the emulator tier only ({config.name} is {config.tier.value})")
         return EXIT_REFUSED
-    from stacks.layers import Layer
-
-    stack = Layer(layer).stack_name(config.name)
-    path = outdir / "stacks" / stack
-    init(path)
-    run_terraform(path, "plan", "-destroy", "-input=false", "-no-color", f"-out={PLAN_FILE}")
-    plan = json.loads(run_terraform(path, "show", "-json", "-no-color", PLAN_FILE).stdout)
-    report = stack_report(stack, plan)
+    path, report = plan_layer_destroy(config, outdir, layer)
     print(markdown(config.name, [report]))
     code = exit_code([report], allow_stateful_changes=allow_stateful_changes)
     if code:
         return code
     run_terraform(path, "apply", "-input=false", "-no-color", PLAN_FILE)
-    print(f"destroyed {stack}")
+    print(f"destroyed {report.stack}")
     return 0
 
 

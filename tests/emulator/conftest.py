@@ -28,9 +28,10 @@ import pytest
 
 from envs import EnvConfig
 from envs.schema import EmulatorConfig
-from tests.emulator import fault_drills
+from tests.emulator import dr_drill, fault_drills
 from tools.deploy import Deployment, StackRun, deploy_env, deployment_order, init, plan_exit_code
 from tools.emulator import Emulator, start_emulator
+from tools.local_postgres import PostgresServer, running_postgres
 from tools.plan_report import detailed_plan, report_env
 from tools.terraform import TerraformError, run_terraform
 
@@ -132,8 +133,18 @@ def synthesize(config: EnvConfig, outdir: Path, packages: Any = None) -> Path:
 
 
 @pytest.fixture(scope="session")
+def drill_postgres() -> Iterator[PostgresServer]:
+    """The PostgreSQL server the DR drill's emulator keeps RDS data on."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def deployment(
-    tmp_path_factory: pytest.TempPathFactory, configs: dict[str, EnvConfig], emulator: Emulator
+    tmp_path_factory: pytest.TempPathFactory,
+    configs: dict[str, EnvConfig],
+    emulator: Emulator,
+    drill_postgres: PostgresServer,
 ) -> Iterator[LocalDeployment]:
     config = configs["local"].model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url)})
     outdir = synthesize(config, tmp_path_factory.mktemp("local") / "cdktf.out")
@@ -154,11 +165,32 @@ def deployment(
     deployer.start()
     try:
         checks = prepare(config, outdir, after, tmp_path_factory)
+        checks["dr-drill"] = start_dr_drill(configs["local"], drill_postgres, tmp_path_factory)
         deployer.join()
         yield LocalDeployment(emulator, config, outdir, finished.result(), checks)
     finally:
         deployer.join()
         after.shutdown()
+
+
+def start_dr_drill(
+    local: EnvConfig, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Future[dr_drill.DrillResult]:
+    """The DR drill (dr_drill.py) on an emulator of its own, started now: it mostly waits on the
+    provider, like the shared deploy beside it."""
+    from tools.recovery import aws_client
+
+    setup = dr_drill.prepare_drill(local, tmp_path_factory.mktemp("dr-drill"), postgres, synthesize)
+    result: Future[dr_drill.DrillResult] = Future()
+
+    def run() -> None:
+        try:
+            result.set_result(dr_drill.run_drill(setup, aws_client))
+        except BaseException as error:
+            result.set_exception(error)
+
+    threading.Thread(target=run, name="dr-drill", daemon=True).start()
+    return result
 
 
 def prepare(

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.emulator import dr_drill
 from tests.emulator.conftest import LocalDeployment
 from tests.emulator.fault_drills import DRILL_KEY
 from tools.deploy import PLAN_NO_CHANGES, deployment_order
+from tools.terraform import REPO_ROOT
 
 
 def test_every_local_stack_is_applied_in_layer_order(deployment: LocalDeployment) -> None:
@@ -559,3 +561,32 @@ def _edit_connect_in_the_console(deployment: LocalDeployment) -> None:
         RoutingProfileId=profiles["agents"]["Id"],
         MediaConcurrencies=[{"Channel": "VOICE", "Concurrency": 1}, {"Channel": "CHAT", "Concurrency": 3}],
     )
+
+
+def test_dr_drill_restores_the_database_and_buckets_from_snapshot_and_replicas(deployment: LocalDeployment) -> None:
+    """Last: the drill (dr_drill.py, its own emulator) runs beside everything above."""
+    drill = deployment.check("dr-drill")
+    # The destroy was blocking until allowed: the plan report named the stateful resources.
+    assert drill.blocked_exit == 3
+    deleted = [line for line in drill.blocking if line.endswith("delete")]
+    assert any(line.startswith("aws_db_instance.") for line in deleted), drill.blocking
+    assert any(line.startswith("aws_dynamodb_table.") for line in drill.blocking), drill.blocking
+    # The keys stay: the snapshot is encrypted with the data key, and AWS refuses a restore while
+    # its key is scheduled for deletion.
+    assert not any(line.startswith("aws_kms_key.") for line in drill.blocking), drill.blocking
+    # Allowed, it destroyed the data: the instance's database is gone and the bucket lost every version.
+    assert drill.database_gone_after_destroy
+    assert drill.objects_after_loss == {}
+    # Restored through config and `restore-buckets`: the same rows, the same versions in order.
+    assert drill.rows_written["contacts"] and drill.rows_written["queues"]
+    assert drill.rows_restored == drill.rows_written
+    assert (
+        drill.objects_restored
+        == drill.objects_written
+        == {key: versions for key, versions in sorted(dr_drill.VOICEMAILS.items())}
+    )
+    # The restored layer converges: a second plan has nothing to do.
+    assert drill.second_plan_exit == 0, drill.second_plan
+    # The runbook's recovery times come from here (README "Runbook").
+    (REPO_ROOT / "reports").mkdir(exist_ok=True)
+    (REPO_ROOT / "reports" / "dr-drill-local.json").write_text(json.dumps({"seconds": drill.seconds}, indent=2) + "\n")

@@ -10,20 +10,16 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from modules.routes import scope_grants
+from tools.local_postgres import PASSWORD, USER, PostgresNotInstalled, PostgresServer, running_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDAS = ROOT / "lambdas"
@@ -45,74 +41,18 @@ os.environ.update(
         "SCOPE_GRANTS": json.dumps(scope_grants()),
     }
 )
-DB_USER, DB_PASSWORD = "cc_admin", "local-only-password"
+DB_USER, DB_PASSWORD = USER, PASSWORD
 TEMPLATE = "cc_template"
-
-
-@dataclass(frozen=True)
-class PostgresServer:
-    host: str
-    port: int
-    bin_dir: Path
-
-    def connect(self, dbname: str = "postgres") -> Any:
-        import psycopg
-
-        return psycopg.connect(
-            host=self.host, port=self.port, dbname=dbname, user=DB_USER, password=DB_PASSWORD, autocommit=True
-        )
-
-
-def postgres_bin_dir() -> Path:
-    """The newest installed PostgreSQL server binaries (Debian puts them outside PATH)."""
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        return Path(on_path).parent
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
-    if not candidates:
-        pytest.fail("PostgreSQL server binaries not found: install the Debian package `postgresql` (.ci/run does)")
-    return candidates[-1].parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    bin_dir = postgres_bin_dir()
-    # Not under pytest's tmp dir: as root, the server runs as `postgres`, which cannot enter that one.
-    root = Path(tempfile.mkdtemp(prefix="cc-postgres-"))
-    data, password_file = root / "data", root / "pgpass"
-    data.mkdir()
-    password_file.write_text(DB_PASSWORD)
-    as_postgres: list[str] = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:  # initdb refuses to run as root
-        for path in (root, data, password_file):
-            shutil.chown(path, "postgres")
-    subprocess.run(
-        [*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-U", DB_USER, "--auth=scram-sha-256",
-         f"--pwfile={password_file}", "--no-sync", "-E", "UTF8"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    port = free_port()
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(data / "log"), "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    server = PostgresServer("127.0.0.1", port, bin_dir)
     try:
-        _create_template(server)
-        yield server
-    finally:
-        subprocess.run(
-            [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            check=False, capture_output=True,
-        )  # fmt: skip
-        shutil.rmtree(root, ignore_errors=True)
+        with running_postgres() as server:
+            _create_template(server)
+            yield server
+    except PostgresNotInstalled as missing:
+        pytest.fail(str(missing))
 
 
 def _create_template(server: PostgresServer) -> None:

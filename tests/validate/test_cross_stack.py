@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from stacks.account import ACCOUNT_PART
 from stacks.layers import LAYER_ORDER
 
 
@@ -31,12 +32,14 @@ def test_on_the_emulator_remote_state_is_read_from_the_emulator_too(full_synth: 
 
 
 def test_layers_only_read_from_earlier_layers(full_synth: Path) -> None:
+    """The account stack (account-wide settings) comes before every layer; it reads from none."""
     order = [layer.value for layer in LAYER_ORDER]
     assert order[-1] == "connect"
+    assert "data" not in stack_json(full_synth, f"{ACCOUNT_PART}-prod")
     for index, layer in enumerate(order):
         remote = stack_json(full_synth, f"{layer}-prod").get("data", {}).get("terraform_remote_state", {})
         sources = {name.removeprefix("cross-stack-reference-input-").removesuffix("-prod") for name in remote}
-        assert sources <= set(order[:index]), f"{layer} reads from {sources}"
+        assert sources <= {ACCOUNT_PART, *order[:index]}, f"{layer} reads from {sources}"
 
 
 def test_functions_read_the_database_table_and_roles_of_earlier_layers(full_synth: Path) -> None:
@@ -61,3 +64,5 @@ def test_each_stack_depends_on_exactly_the_stacks_it_reads(full_synth: Path) -> 
         read = {source.removeprefix("cross-stack-reference-input-") for source in remote}
         assert set(entry["dependencies"]) == read, name
     assert sorted(manifest["connect-prod"]["dependencies"]) == ["foundation-prod", "integration-prod", "security-prod"]
+    # The API's stage logs through the account's CloudWatch role: set by the account stack first.
+    assert sorted(manifest["application-prod"]["dependencies"]) == ["account-prod", "integration-prod", "security-prod"]

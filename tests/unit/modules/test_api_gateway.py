@@ -138,7 +138,8 @@ def test_body_models_match_the_functions_pydantic_models() -> None:
 def test_only_the_env_that_manages_the_account_setting_creates_it(
     configs: dict[str, EnvConfig], synth: SynthFn
 ) -> None:
-    """API Gateway's CloudWatch role is one setting per account and region (envs.load_envs keeps one manager)."""
+    """API Gateway's CloudWatch role is one setting per account and region (envs.load_envs keeps one
+    manager): it lives in the owner's account stack, and no application stack creates it."""
     from cdktf import Testing
 
     from stacks.app import lambda_packages
@@ -147,8 +148,30 @@ def test_only_the_env_that_manages_the_account_setting_creates_it(
     config = configs["dev"]
     follower = config.model_copy(update={"api": config.api.model_copy(update={"manage_account_logging": False})})
     packages = lambda_packages([config.lambdas.architecture])[config.lambdas.architecture]
-    application = add_environment(Testing.app(), follower, packages).application
-    assert application.api.account_logging is None
-    stack = synth(application)
+    stacks = add_environment(Testing.app(), follower, packages)
+    assert stacks.account is None and stacks.application.api.account_logging is None
+    stack = synth(stacks.application)
     assert not resources(stack, "aws_api_gateway_account")
     assert "depends_on" not in next(iter(stack["resource"]["aws_api_gateway_stage"].values()))
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_the_owner_sets_the_account_role_in_its_account_stack_before_its_stage_logs(
+    platform: dict[str, Any], synth: SynthFn, env: str
+) -> None:
+    owner = platform[env]
+    assert owner.account is not None
+    account = synth(owner.account)
+    [settings] = resources(account, "aws_api_gateway_account")
+    assert settings["cloudwatch_role_arn"] == ref(owner.account.api_gateway.role.role, "arn")
+    [role] = resources(account, "aws_iam_role")
+    assert json.loads(role["assume_role_policy"])["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"
+    }
+    application = synth(owner.application)
+    assert not resources(application, "aws_api_gateway_account") and not resources(application, "aws_iam_role")
+    # The stage waits for the account's role: a value of it (the stack dependency) ordered before the stage.
+    [ordering] = resources(application, "terraform_data")
+    assert ordering["input"]["cloudwatch_role_arn"] == ref(owner.account.api_gateway.settings, "cloudwatch_role_arn")
+    stage = next(iter(application["resource"]["aws_api_gateway_stage"].values()))
+    assert stage["depends_on"] == [f"terraform_data.{next(iter(application['resource']['terraform_data']))}"]

@@ -1,0 +1,222 @@
+"""The disaster-recovery drill (README "Runbook"), on an emulator of its own beside the shared deploy.
+
+The drill's emulator keeps RDS data on a real PostgreSQL server (tools/emulator_plugins/rds_data.py),
+so "the restored database matches" compares rows, not records. Steps, each timed:
+
+1. deploy the `local` env's bootstrap, foundation and data stacks, with DR twins of the buckets in
+   us-west-2 (``storage.cross_region_replication_region``);
+2. write data: the platform's schema (its migrations) and rows in the database; voicemail objects
+   (two versions of one) in the primary bucket and, as S3 replication would (the emulator does not
+   replicate), the same versions in its twin;
+3. ``make snapshot`` (tools.recovery.take_snapshot);
+4. ``make destroy-layer LAYER=data``: the plan report blocks it (exit 3, the database and table
+   named), then, allowed, the layer is destroyed; the voicemail bucket loses every version;
+5. restore through config: the data stack synthesized with ``rds.restore_from_snapshot`` and
+   applied; ``make restore-buckets FROM=replica``;
+6. compare: every table's rows, every object version; a second plan of the restored layer is empty.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from envs import EnvConfig
+from envs.schema import EmulatorConfig
+from tools.emulator import Emulator, start_emulator
+from tools.local_postgres import PostgresServer
+
+LAMBDAS_SHARED = Path(__file__).resolve().parents[2] / "lambdas" / "shared"
+DRILL_TIME = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # names the snapshot, so the restore config is known up front
+REPLICA_REGION = "us-west-2"
+STACKS = ("bootstrap-local", "foundation-local", "data-local")
+VOICEMAILS = {
+    "voicemail/support/drill-1.wav": [b"RIFF first recording", b"RIFF re-recorded"],
+    "voicemail/billing/drill-2.wav": [b"RIFF billing message"],
+}
+
+
+@dataclass
+class DrillSetup:
+    """What the drill runs against, prepared (and synthesized) in the fixture's thread."""
+
+    postgres: PostgresServer
+    emulator: Emulator
+    config: EnvConfig  # `local`, pointed at the drill's emulator, with DR twins
+    deployed: Path  # its cdktf.out
+    restored: Path  # the same env with rds.restore_from_snapshot set
+    snapshot: str
+
+
+@dataclass
+class DrillResult:
+    seconds: dict[str, float] = field(default_factory=dict)
+    blocked_exit: int | None = None
+    blocking: list[str] = field(default_factory=list)
+    database_gone_after_destroy: bool = False
+    rows_written: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    rows_restored: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    objects_written: dict[str, list[bytes]] = field(default_factory=dict)
+    objects_after_loss: dict[str, list[bytes]] = field(default_factory=dict)
+    objects_restored: dict[str, list[bytes]] = field(default_factory=dict)
+    restored_snapshot: str | None = None
+    second_plan_exit: int | None = None
+    second_plan: str = ""
+
+
+def drill_config(local: EnvConfig, emulator: Emulator) -> EnvConfig:
+    storage = local.storage.model_copy(update={"cross_region_replication_region": REPLICA_REGION})
+    return local.model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url), "storage": storage})
+
+
+def prepare_drill(
+    local: EnvConfig, workdir: Path, postgres: PostgresServer, synthesize: Callable[[EnvConfig, Path], Path]
+) -> DrillSetup:
+    """Start the drill's emulator on ``postgres`` and synthesize both configs (jsii: caller's thread)."""
+    from tools.recovery import snapshot_identifier
+
+    emulator = start_emulator(log_path=workdir / "emulator.log", postgres=postgres)
+    config = drill_config(local, emulator)
+    snapshot = snapshot_identifier(config, DRILL_TIME)
+    restoring = config.model_copy(update={"rds": config.rds.model_copy(update={"restore_from_snapshot": snapshot})})
+    for step in ("deployed", "restored"):
+        (workdir / step).mkdir()
+    return DrillSetup(
+        postgres, emulator, config,
+        synthesize(config, workdir / "deployed" / "cdktf.out"),
+        synthesize(restoring, workdir / "restored" / "cdktf.out"),
+        snapshot,
+    )  # fmt: skip
+
+
+def run_drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> DrillResult:
+    """The drill's steps (module docstring); stops the drill's emulator at the end."""
+    try:
+        return _drill(setup, client)
+    finally:
+        setup.emulator.stop()
+
+
+def _timed(result: DrillResult, step: str) -> Any:
+    class Timer:
+        def __enter__(self) -> None:
+            self.started = time.monotonic()
+
+        def __exit__(self, *exc: object) -> None:
+            result.seconds[step] = round(time.monotonic() - self.started, 1)
+
+    return Timer()
+
+
+def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> DrillResult:
+    from modules.s3 import DataBucket, data_bucket_name
+    from tools.deploy import deploy_env
+    from tools.emulator_plugins.rds_data import database_name
+    from tools.plan_report import PLAN_FILE, detailed_plan
+    from tools.recovery import plan_layer_destroy, restore_buckets, take_snapshot
+    from tools.terraform import run_terraform
+
+    config, result = setup.config, DrillResult()
+    with _timed(result, "deploy"):
+        deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS)
+    database = database_name("cc-local-postgres")
+    primary = data_bucket_name(config, DataBucket.VOICEMAIL)
+    twin = data_bucket_name(config, DataBucket.VOICEMAIL, replica=True)
+    s3, s3_twin = client(config, "s3", config.region), client(config, "s3", REPLICA_REGION)
+
+    with _timed(result, "write data"):
+        result.rows_written = _write_rows(setup.postgres, database)
+        for key, versions in VOICEMAILS.items():
+            for body in versions:
+                s3.put_object(Bucket=primary, Key=key, Body=body)
+                s3_twin.put_object(Bucket=twin, Key=key, Body=body)  # what S3 replication delivers
+        result.objects_written = _objects(s3, primary)
+
+    with _timed(result, "snapshot"):
+        take_snapshot(config, "dr drill", client(config, "rds", config.region), now=DRILL_TIME, poll_seconds=1)
+
+    path, report = plan_layer_destroy(config, setup.deployed, "data")
+    result.blocking = sorted(f"{change.address} {change.action}" for change in report.blocking)
+    from tools.plan_report import exit_code
+
+    result.blocked_exit = exit_code([report], allow_stateful_changes=False)
+    with _timed(result, "destroy data layer"):
+        run_terraform(path, "apply", "-input=false", "-no-color", PLAN_FILE)
+        _lose_every_version(s3, primary)
+    result.database_gone_after_destroy = not _database_exists(setup.postgres, database)
+    result.objects_after_loss = _objects(s3, primary)
+
+    with _timed(result, "restore database (apply with rds.restore_from_snapshot)"):
+        deploy_env(setup.restored, "local", report=lambda line: None, only=("data-local",))
+    with _timed(result, "restore buckets (restore-buckets FROM=replica)"):
+        restore_buckets(config, {config.name: config}, client=client)
+    rds = client(config, "rds", config.region)
+    [instance] = rds.describe_db_instances(DBInstanceIdentifier="cc-local-postgres")["DBInstances"]
+    result.restored_snapshot = instance.get("DBSnapshotIdentifier") or setup.snapshot
+    result.rows_restored = _read_rows(setup.postgres, database)
+    result.objects_restored = _objects(s3, primary)
+    result.second_plan_exit, plan = detailed_plan(setup.restored / "stacks" / "data-local")
+    result.second_plan = _changed_attributes(plan)
+    return result
+
+
+def _changed_attributes(plan: dict[str, Any]) -> str:
+    """What a plan would change, attribute by attribute (the drill's failure message)."""
+    lines = []
+    for change in plan.get("resource_changes", []):
+        if change["change"]["actions"] == ["no-op"]:
+            continue
+        before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
+        differing = {key: (before.get(key), after.get(key)) for key in sorted({*before, *after})
+                     if before.get(key) != after.get(key)}  # fmt: skip
+        lines.append(f"{change['address']} {change['change']['actions']}: {differing}")
+    return "\n".join(lines)
+
+
+def _write_rows(server: PostgresServer, database: str) -> dict[str, list[tuple[Any, ...]]]:
+    if str(LAMBDAS_SHARED) not in sys.path:
+        sys.path.insert(0, str(LAMBDAS_SHARED))
+    from cc_shared import migrations
+
+    with server.connect(database) as connection:
+        migrations.apply(connection)
+        connection.execute("INSERT INTO queues (queue_id, name) VALUES ('support', 'Support'), ('billing', 'Billing')")
+        connection.execute(
+            "INSERT INTO contacts (contact_id, channel, initiation_method, queue_name, initiated_at, last_update_at,"
+            " attributes) VALUES ('c-1', 'VOICE', 'INBOUND', 'support', now(), now(), '{\"voicemail\": \"true\"}'),"
+            " ('c-2', 'CHAT', 'INBOUND', 'billing', now(), now(), '{}')"
+        )
+    return _read_rows(server, database)
+
+
+def _read_rows(server: PostgresServer, database: str) -> dict[str, list[tuple[Any, ...]]]:
+    with server.connect(database) as connection:
+        tables = [row[0] for row in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]  # fmt: skip
+        return {table: connection.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall() for table in tables}
+
+
+def _database_exists(server: PostgresServer, database: str) -> bool:
+    with server.connect() as admin:
+        return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is not None
+
+
+def _objects(s3: Any, bucket: str) -> dict[str, list[bytes]]:
+    """Every key's versions, oldest first (S3 lists them newest first)."""
+    listed = s3.list_object_versions(Bucket=bucket).get("Versions", [])
+    history: dict[str, list[bytes]] = {}
+    for version in reversed(listed):
+        body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
+        history.setdefault(version["Key"], []).append(body)
+    return history
+
+
+def _lose_every_version(s3: Any, bucket: str) -> None:
+    listed = s3.list_object_versions(Bucket=bucket)
+    for entry in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]:
+        s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
