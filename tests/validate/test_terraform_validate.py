@@ -15,14 +15,19 @@ from typing import Any
 
 import pytest
 
-from envs import env_names
+from envs import env_names, load_envs, stack_name
+from stacks.account import ACCOUNT_PART
 from stacks.bootstrap import bootstrap_stack_name
 from stacks.layers import LAYER_ORDER
 from tools.terraform import validate_stacks_together
 
-STACK_NAMES = [bootstrap_stack_name(env) for env in env_names()] + [
-    layer.stack_name(env) for env in env_names() for layer in LAYER_ORDER
-]
+# The account stack only in the envs that own their account's settings.
+ACCOUNT_STACKS = [stack_name(ACCOUNT_PART, c.name) for c in load_envs() if c.api.manage_account_logging]
+STACK_NAMES = (
+    [bootstrap_stack_name(env) for env in env_names()]
+    + ACCOUNT_STACKS
+    + [layer.stack_name(env) for env in env_names() for layer in LAYER_ORDER]
+)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +38,8 @@ def diagnostics(full_synth: Path) -> dict[str, list[dict[str, Any]]]:
 def test_synth_writes_every_stack_of_every_env(full_synth: Path) -> None:
     written = sorted(path.name for path in (full_synth / "stacks").iterdir())
     assert written == sorted(STACK_NAMES)
-    assert len(STACK_NAMES) == 4 * (len(LAYER_ORDER) + 1)
+    # 5 envs: bootstrap + the layers each, and each owns its account's settings (5 accounts or regions).
+    assert len(STACK_NAMES) == 5 * (len(LAYER_ORDER) + 1) + 5 == 40
 
 
 @pytest.mark.parametrize("stack_name", STACK_NAMES)
