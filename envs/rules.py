@@ -197,6 +197,15 @@ def rds_restore_is_one_source(config: EnvConfig) -> Iterator[Violation]:
             )
 
 
+def account_settings_set_by_their_owner(config: EnvConfig) -> Iterator[Violation]:
+    """Account-wide choices live in the account stack, which only the owning env deploys."""
+    if config.audit.organization_trail_arn is not None and not config.api.manage_account_logging:
+        yield Violation(
+            "audit.organization_trail_arn",
+            "only the env that owns the account's settings (api.manage_account_logging) deploys the account stack",
+        )
+
+
 def storage_lifecycle_ordered(config: EnvConfig) -> Iterator[Violation]:
     storage = config.storage
     if storage.recordings_transition_to_ia_days < 30:
@@ -497,6 +506,7 @@ RULES: tuple[Rule, ...] = (
     log_retentions_accepted_by_cloudwatch,
     rds_settings_consistent,
     rds_restore_is_one_source,
+    account_settings_set_by_their_owner,
     storage_lifecycle_ordered,
     production_is_protected,
     cold_start_settings_accepted_by_lambda,

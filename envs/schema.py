@@ -584,6 +584,12 @@ class AuditConfig(_Section):
     retention_days: Days = 2555
     # Days the CloudWatch Logs copy (what the audit alarms read) is kept.
     log_retention_days: int = Field(default=365, ge=1)
+    # An organization trail that already records this account's API calls (every region): the
+    # account stack then creates no account trail of its own. Only the env that owns the account's
+    # settings (api.manage_account_logging) sets it; env trails (data events) stay either way.
+    organization_trail_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$"
+    )
 
 
 class MonitoringConfig(_Section):

@@ -1,18 +1,24 @@
 """Audit (the architecture's defense in depth: CloudTrail): who did what to the platform, and who
 read or downloaded a call recording, a voicemail or a screen recording.
 
-- One trail per env: every region, global service events, log file validation (digest files),
-  encrypted with its own KMS key, delivered to its own bucket (versioned, KMS, access-logged, TLS
-  only, kept ``audit.retention_days``) and to CloudWatch Logs.
-- S3 data events (reads and writes) on the recordings, voicemail and screen-recordings buckets.
-- Metric filters on the trail's log group with an alarm each, notifying the env's alarm topic: API
-  calls refused for lack of permission, and any change to a trail (stopped, updated, deleted).
+Two kinds of trail, each every region, with log file validation (digest files), its own KMS key,
+its own bucket (versioned, KMS, access-logged, TLS only, kept ``audit.retention_days``) and a
+CloudWatch Logs copy with metric-filter alarms on the env's alarm topic:
+
+- the account's trail (``AuditScope.ACCOUNT``, in the account stack): every API call of the account
+  (management events), once per account however many envs share it. Alarms: calls refused for
+  lack of permission, and any change to a trail. Not created when ``audit.organization_trail_arn``
+  names an organization trail that already records the account (member accounts cannot stop or
+  change it, so the organization's management account watches it);
+- each env's trail (``AuditScope.ENV``, in the security layer): S3 data events (reads and writes)
+  on the env's recordings, voicemail and screen-recordings buckets. Alarm: object calls refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from cdktf_cdktf_provider_aws.cloudtrail import Cloudtrail, CloudtrailEventSelector, CloudtrailEventSelectorDataResource
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -32,6 +38,14 @@ from modules.policy import Statement
 from modules.secure_bucket import AccessLogTarget, Retention, SecureBucket, SecureBucketProps
 from modules.service_roles import service_role
 
+
+class AuditScope(StrEnum):
+    """What a trail records; the value is its name part."""
+
+    ACCOUNT = "account-audit"  # the account's API calls (management events)
+    ENV = "audit"  # the env's data-bucket object reads and writes (data events)
+
+
 UNAUTHORIZED_CALLS = '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'
 TRAIL_CHANGES = (
     "{ ($.eventSource = cloudtrail.amazonaws.com) && (($.eventName = StopLogging) || ($.eventName = UpdateTrail) "
@@ -39,37 +53,44 @@ TRAIL_CHANGES = (
 )
 
 
-def trail_name(config: EnvConfig) -> str:
-    return config.resource_name("audit")
+def trail_name(config: EnvConfig, scope: AuditScope = AuditScope.ENV) -> str:
+    return config.resource_name(scope.value)
 
 
-def trail_arn(config: EnvConfig) -> str:
-    return regional_arn(config, "cloudtrail", f"trail/{trail_name(config)}")
+def trail_arn(config: EnvConfig, scope: AuditScope = AuditScope.ENV) -> str:
+    return regional_arn(config, "cloudtrail", f"trail/{trail_name(config, scope)}")
 
 
 @dataclass(frozen=True)
 class AuditProps:
-    watched_buckets: Sequence[S3Bucket]  # whose object reads and writes are recorded (recordings, voicemail, ...)
-    access_logs: SecureBucket  # where the trail bucket's own S3 access logs go (the env's log bucket)
+    scope: AuditScope  # the account's API calls, or the env's data-bucket object calls
+    access_logs: SecureBucket  # where the trail bucket's own S3 access logs go
     bucket_name: str  # the trail bucket's globally unique name
+    # whose object reads and writes are recorded (ENV scope: recordings, voicemail, screen recordings)
+    watched_buckets: Sequence[S3Bucket] = ()
     prevent_destroy: bool = True  # Terraform refuses to destroy the trail bucket (default: true)
+
+    def __post_init__(self) -> None:
+        if (self.scope is AuditScope.ENV) != bool(self.watched_buckets):
+            raise ValueError("an env trail records its watched buckets; the account trail records no data events")
 
 
 class Audit(Construct):
-    """Exposes ``trail``, ``bucket`` (the trail's SecureBucket), ``key``, ``log_group`` and
-    ``alarms`` (name -> alarm)."""
+    """One trail (module docstring). Exposes ``trail``, ``bucket`` (the trail's SecureBucket),
+    ``key``, ``log_group`` and ``alarms`` (name -> alarm)."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: AuditProps) -> None:
         super().__init__(scope, construct_id)
-        audit = config.audit
-        self.log_group_name = f"/aws/cloudtrail/{trail_name(config)}"
+        audit, kind = config.audit, props.scope
+        self.name = trail_name(config, kind)
+        self.log_group_name = f"/aws/cloudtrail/{self.name}"
         self.key = EncryptionKey(
             self,
             "key",
             config,
             EncryptionKeyProps(
-                purpose="audit",
-                description=f"Encrypts the audit trail of {config.name} (log files and CloudWatch Logs)",
+                purpose=kind.value,
+                description=f"Encrypts the trail {self.name} (log files and CloudWatch Logs)",
                 grants=[self._cloudtrail_grant(config), log_group_grant(config, self.log_group_name)],
             ),
         )
@@ -84,7 +105,7 @@ class Audit(Construct):
                 prevent_destroy=props.prevent_destroy,
                 force_destroy=config.storage.force_destroy,
                 deny_insecure_transport=config.storage.deny_insecure_transport,
-                extra_policy_statements=self._delivery_statements(config, props.bucket_name),
+                extra_policy_statements=self._delivery_statements(config, kind, props.bucket_name),
             ),
         )
         self.log_group = CloudwatchLogGroup(
@@ -98,10 +119,10 @@ class Audit(Construct):
             self,
             "logs-role",
             config,
-            name=config.resource_name("cloudtrail-logs"),
+            name=config.resource_name(f"{kind.value}-logs" if kind is AuditScope.ACCOUNT else "cloudtrail-logs"),
             service="cloudtrail.amazonaws.com",
-            description="Lets CloudTrail deliver the audit trail to its CloudWatch Logs group",
-            source_arn_pattern=trail_arn(config),
+            description=f"Lets CloudTrail deliver the trail {self.name} to its CloudWatch Logs group",
+            source_arn_pattern=trail_arn(config, kind),
             statements=[
                 Statement(
                     sid="DeliverToTheTrailLogGroup",
@@ -113,35 +134,43 @@ class Audit(Construct):
         self.trail = Cloudtrail(
             self,
             "trail",
-            name=trail_name(config),
+            name=self.name,
             s3_bucket_name=self.bucket.bucket.bucket,
             is_multi_region_trail=True,
-            include_global_service_events=True,
+            include_global_service_events=kind is AuditScope.ACCOUNT,
             enable_log_file_validation=True,
             kms_key_id=self.key.key.arn,
             cloud_watch_logs_group_arn=f"{self.log_group.arn}:*",
             cloud_watch_logs_role_arn=delivery.role.arn,
-            event_selector=[
-                CloudtrailEventSelector(
-                    read_write_type="All",
-                    include_management_events=True,
-                    data_resource=[
-                        CloudtrailEventSelectorDataResource(
-                            type="AWS::S3::Object", values=[f"{bucket.arn}/" for bucket in props.watched_buckets]
-                        )
-                    ],
-                )
-            ],
+            event_selector=[self._selector(kind, props.watched_buckets)],
             depends_on=[self.bucket.policy, *([delivery.policy] if delivery.policy else [])],
         )
+        alarms = (
+            (("audit-unauthorized-calls", "5 or more API calls refused for lack of permission", 5, UNAUTHORIZED_CALLS),
+             ("audit-trail-changed", "an audit trail was stopped, changed or deleted", 1, TRAIL_CHANGES))
+            if kind is AuditScope.ACCOUNT
+            else (("audit-refused-object-access", "5 or more reads or writes of recordings or voicemails refused",
+                   5, UNAUTHORIZED_CALLS),)
+        )  # fmt: skip
         self.alarms = {
             name: self._filtered_alarm(config, name, description, threshold, pattern)
-            for name, description, threshold, pattern in (
-                ("audit-unauthorized-calls", "5 or more API calls refused for lack of permission", 5,
-                 UNAUTHORIZED_CALLS),
-                ("audit-trail-changed", "the audit trail was stopped, changed or deleted", 1, TRAIL_CHANGES),
-            )
-        }  # fmt: skip
+            for name, description, threshold, pattern in alarms
+        }
+
+    @staticmethod
+    def _selector(kind: AuditScope, watched: Sequence[S3Bucket]) -> CloudtrailEventSelector:
+        """The account trail: every API call. An env trail: only its buckets' object calls."""
+        if kind is AuditScope.ACCOUNT:
+            return CloudtrailEventSelector(read_write_type="All", include_management_events=True)
+        return CloudtrailEventSelector(
+            read_write_type="All",
+            include_management_events=False,
+            data_resource=[
+                CloudtrailEventSelectorDataResource(
+                    type="AWS::S3::Object", values=[f"{bucket.arn}/" for bucket in watched]
+                )
+            ],
+        )
 
     @staticmethod
     def _cloudtrail_grant(config: EnvConfig) -> KeyGrant:
@@ -153,10 +182,10 @@ class Audit(Construct):
         )
 
     @staticmethod
-    def _delivery_statements(config: EnvConfig, bucket_name: str) -> list[Statement]:
+    def _delivery_statements(config: EnvConfig, kind: AuditScope, bucket_name: str) -> list[Statement]:
         """CloudTrail (this trail only) may check the bucket's ACL and write its log files."""
         bucket = f"arn:{config.partition}:s3:::{bucket_name}"
-        only_this_trail = {"StringEquals": {"aws:SourceArn": trail_arn(config)}}
+        only_this_trail = {"StringEquals": {"aws:SourceArn": trail_arn(config, kind)}}
         return [
             Statement(
                 sid="CloudTrailChecksTheBucket",

@@ -7,7 +7,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.audit import Audit, AuditProps
+from modules.audit import Audit, AuditProps, AuditScope
 from modules.iam import DataAccess, FunctionRoles, FunctionRolesProps, firehose_role
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.naming import FUNCTION_LOG_GROUPS
@@ -66,6 +66,7 @@ class SecurityStack(LayerStack):
             "audit",
             config,
             AuditProps(
+                scope=AuditScope.ENV,
                 watched_buckets=[storage.recordings.bucket, storage.voicemail.bucket, storage.screen_recordings.bucket],
                 access_logs=storage.access_logs,
                 bucket_name=bucket_name(config, "audit"),

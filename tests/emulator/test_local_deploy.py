@@ -112,22 +112,33 @@ def test_queue_experience_table_is_on_demand_encrypted_and_recoverable(deploymen
     assert ttl["AttributeName"] == "expires_at"
 
 
-def test_the_audit_trail_records_every_region_and_reads_of_recordings_and_voicemails(
+def test_the_audit_trails_record_every_api_call_and_reads_of_recordings_and_voicemails(
     deployment: LocalDeployment,
 ) -> None:
-    cloudtrail = deployment.client("cloudtrail")
+    cloudtrail, logs = deployment.client("cloudtrail"), deployment.client("logs")
+    # The account's trail (account stack): every API call, every region.
+    [account] = cloudtrail.describe_trails(trailNameList=["cc-local-account-audit"])["trailList"]
+    assert (
+        account["IsMultiRegionTrail"] and account["LogFileValidationEnabled"] and account["IncludeGlobalServiceEvents"]
+    )
+    assert account["S3BucketName"] == "cc-local-account-audit-123456789012" and account["KmsKeyId"]
+    [everything] = cloudtrail.get_event_selectors(TrailName="cc-local-account-audit")["EventSelectors"]
+    assert everything["IncludeManagementEvents"] and not everything.get("DataResources")
+    filters = logs.describe_metric_filters(logGroupName="/aws/cloudtrail/cc-local-account-audit")["metricFilters"]
+    assert {f["filterName"] for f in filters} == {"cc-local-audit-unauthorized-calls", "cc-local-audit-trail-changed"}
+    # The env's trail (security layer): object reads and writes of its data buckets only.
     [trail] = cloudtrail.describe_trails(trailNameList=["cc-local-audit"])["trailList"]
-    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"]
     assert trail["S3BucketName"] == "cc-local-audit-123456789012" and trail["KmsKeyId"]
     assert trail["CloudWatchLogsLogGroupArn"].endswith(":log-group:/aws/cloudtrail/cc-local-audit:*")
     [selector] = cloudtrail.get_event_selectors(TrailName="cc-local-audit")["EventSelectors"]
+    assert not selector["IncludeManagementEvents"]
     [objects] = selector["DataResources"]
     assert objects["Type"] == "AWS::S3::Object" and sorted(objects["Values"]) == sorted(
         f"arn:aws:s3:::cc-local-{purpose}-123456789012/" for purpose in ("recordings", "voicemail", "screen-recordings")
     )
-    filters = deployment.client("logs").describe_metric_filters(logGroupName="/aws/cloudtrail/cc-local-audit")
-    assert {f["filterName"] for f in filters["metricFilters"]} == {"cc-local-audit-unauthorized-calls",
-                                                                  "cc-local-audit-trail-changed"}  # fmt: skip
+    filters = logs.describe_metric_filters(logGroupName="/aws/cloudtrail/cc-local-audit")["metricFilters"]
+    assert {f["filterName"] for f in filters} == {"cc-local-audit-refused-object-access"}
     alarms = deployment.client("cloudwatch").describe_alarms(AlarmNamePrefix="cc-local-connect-")["MetricAlarms"]
     assert {alarm["Namespace"] for alarm in alarms} == {"AWS/Connect"}
     assert len(alarms) == 2 * len(deployment.config.connect.queue_names) + 5  # per queue: size and wait; 5 more

@@ -486,6 +486,25 @@ BROKEN_FILES = [
     ),
     (
         "dev",
+        "[api]\n",
+        '[audit]\norganization_trail_arn = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org"\n\n'
+        "[api]\nmanage_account_logging = false\n",
+        r"audit\.organization_trail_arn: only the env that owns the account's settings",
+    ),
+    (
+        "dev",
+        "[api]\n",
+        '[audit]\norganization_trail_arn = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org"\n\n[api]\n',
+        None,
+    ),
+    (
+        "dev",
+        "[api]\n",
+        '[audit]\norganization_trail_arn = "organization"\n\n[api]\n',
+        r"audit\.organization_trail_arn: String should match",
+    ),
+    (
+        "dev",
         "[dynamodb]\n",
         '[rds.restore_to_point_in_time]\nsource_instance = "cc-dev-postgres"\n\n[dynamodb]\n',
         None,

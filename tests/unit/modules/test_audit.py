@@ -1,5 +1,5 @@
-"""Audit: one CloudTrail trail per env, who read a recording or a voicemail, and alarms on refused
-calls and on changes to the trail."""
+"""Audit: the account's trail of every API call (account stack, once per account) and each env's
+trail of who read or wrote a recording or a voicemail (security layer), with their alarms."""
 
 from __future__ import annotations
 
@@ -18,18 +18,51 @@ def security(platform: dict[str, Any], synth: SynthFn) -> dict[str, dict[str, An
     return {name: synth(stacks.security) for name, stacks in platform.items() if name in ("dev", "prod")}
 
 
+@pytest.fixture(scope="module")
+def account(platform: dict[str, Any], synth: SynthFn) -> dict[str, dict[str, Any]]:
+    return {name: synth(stacks.account) for name, stacks in platform.items() if name in ("dev", "prod")}
+
+
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_the_trail_covers_every_region_validates_and_encrypts_its_files(
-    platform: dict[str, Any], security: dict[str, dict[str, Any]], env: str
+def test_each_trail_covers_every_region_validates_and_encrypts_its_files(
+    platform: dict[str, Any], security: dict[str, dict[str, Any]], account: dict[str, dict[str, Any]], env: str
 ) -> None:
-    audit = platform[env].security.audit
-    trail = body(security[env], audit.trail)
-    assert trail["name"] == f"cc-{env}-audit"
-    assert trail["is_multi_region_trail"] is True and trail["include_global_service_events"] is True
-    assert trail["enable_log_file_validation"] is True
-    assert trail["kms_key_id"] == ref(audit.key.key, "arn")
-    assert trail["s3_bucket_name"] == ref(audit.bucket.bucket, "bucket")
-    assert trail["cloud_watch_logs_group_arn"] == f"{ref(audit.log_group, 'arn')}:*"
+    for audit, stack, name in ((platform[env].security.audit, security[env], f"cc-{env}-audit"),
+                               (platform[env].account.audit, account[env], f"cc-{env}-account-audit")):  # fmt: skip
+        trail = body(stack, audit.trail)
+        assert trail["name"] == name
+        assert trail["is_multi_region_trail"] is True and trail["enable_log_file_validation"] is True
+        assert trail["kms_key_id"] == ref(audit.key.key, "arn")
+        assert trail["s3_bucket_name"] == ref(audit.bucket.bucket, "bucket")
+        assert trail["cloud_watch_logs_group_arn"] == f"{ref(audit.log_group, 'arn')}:*"
+
+
+def test_the_account_trail_records_every_api_call_once_per_account(
+    platform: dict[str, Any], account: dict[str, dict[str, Any]], security: dict[str, dict[str, Any]]
+) -> None:
+    trail = body(account["prod"], platform["prod"].account.audit.trail)
+    assert trail["include_global_service_events"] is True
+    assert trail["event_selector"] == [{"read_write_type": "All", "include_management_events": True}]
+    # The env trail does not record them again (a second copy of management events is charged).
+    env_trail = body(security["prod"], platform["prod"].security.audit.trail)
+    assert env_trail["include_global_service_events"] is False
+    assert env_trail["event_selector"][0]["include_management_events"] is False
+
+
+def test_an_adopted_organization_trail_replaces_the_account_trail(configs: dict[str, Any], synth: SynthFn) -> None:
+    from cdktf import Testing
+
+    from stacks.account import AccountStack
+
+    dev = configs["dev"]
+    org = "arn:aws:cloudtrail:us-east-1:999999999999:trail/organization"
+    adopted = dev.model_copy(update={"audit": dev.audit.model_copy(update={"organization_trail_arn": org})})
+    stack = AccountStack(Testing.app(), adopted)
+    assert stack.audit is None
+    synthesized = synth(stack)
+    assert "aws_cloudtrail" not in synthesized["resource"]
+    assert synthesized["output"]["account_trail_arn"]["value"] == org
+    assert "aws_api_gateway_account" in synthesized["resource"]  # the rest of the account stack stays
 
 
 def test_reads_and_writes_of_recordings_voicemails_and_screen_recordings_are_recorded(
@@ -37,7 +70,7 @@ def test_reads_and_writes_of_recordings_voicemails_and_screen_recordings_are_rec
 ) -> None:
     stacks = platform["prod"]
     [selector] = body(security["prod"], stacks.security.audit.trail)["event_selector"]
-    assert selector["read_write_type"] == "All" and selector["include_management_events"] is True
+    assert selector["read_write_type"] == "All" and selector["include_management_events"] is False
     [objects] = selector["data_resource"]
     assert objects["type"] == "AWS::S3::Object"
     storage = stacks.foundation.storage
@@ -64,18 +97,21 @@ def test_the_trail_bucket_admits_only_this_trail_and_keeps_the_files_as_configur
 
 
 def test_refused_calls_and_trail_changes_alarm_on_the_envs_topic(
-    platform: dict[str, Any], security: dict[str, dict[str, Any]]
+    platform: dict[str, Any], security: dict[str, dict[str, Any]], account: dict[str, dict[str, Any]]
 ) -> None:
-    audit = platform["prod"].security.audit
-    filters = security["prod"]["resource"]["aws_cloudwatch_log_metric_filter"].values()
-    patterns = {f["metric_transformation"]["name"]: f["pattern"] for f in filters}
-    assert patterns == {"audit-unauthorized-calls": UNAUTHORIZED_CALLS, "audit-trail-changed": TRAIL_CHANGES}
-    assert all(f["log_group_name"] == ref(audit.log_group, "name") for f in filters)
-    alarms = {name: body(security["prod"], alarm) for name, alarm in audit.alarms.items()}
-    assert {name: alarm["threshold"] for name, alarm in alarms.items()} == {
-        "audit-unauthorized-calls": 5,
-        "audit-trail-changed": 1,
-    }
-    for alarm in alarms.values():
-        assert alarm["namespace"] == "ContactCenter/prod/Audit"
-        assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:333333333333:cc-prod-alarms"]
+    expected = {
+        "account": ({"audit-unauthorized-calls": UNAUTHORIZED_CALLS, "audit-trail-changed": TRAIL_CHANGES},
+                    {"audit-unauthorized-calls": 5, "audit-trail-changed": 1}),
+        "security": ({"audit-refused-object-access": UNAUTHORIZED_CALLS}, {"audit-refused-object-access": 5}),
+    }  # fmt: skip
+    for layer, stack in (("account", account["prod"]), ("security", security["prod"])):
+        audit = getattr(platform["prod"], layer).audit
+        filters = stack["resource"]["aws_cloudwatch_log_metric_filter"].values()
+        patterns, thresholds = expected[layer]
+        assert {f["metric_transformation"]["name"]: f["pattern"] for f in filters} == patterns
+        assert all(f["log_group_name"] == ref(audit.log_group, "name") for f in filters)
+        alarms = {name: body(stack, alarm) for name, alarm in audit.alarms.items()}
+        assert {name: alarm["threshold"] for name, alarm in alarms.items()} == thresholds
+        for alarm in alarms.values():
+            assert alarm["namespace"] == "ContactCenter/prod/Audit"
+            assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:333333333333:cc-prod-alarms"]
