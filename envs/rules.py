@@ -83,8 +83,8 @@ class NameLimit:
 # tests/validate/test_name_limits.py checks every synthesized name against these templates, so a
 # longer name added later fails there, not in AWS.
 NAME_LIMITS = (
-    NameLimit("S3 bucket", "aws_s3_bucket", "bucket", "{prefix}-{env}-screen-recordings-replica-{account}", 63),
-    NameLimit("IAM role", "aws_iam_role", "name", "{prefix}-{env}-voicemail-packager-fn", 64),
+    NameLimit("S3 bucket", "aws_s3_bucket", "bucket", "{prefix}-{env}-account-audit-logs-replica-{account}", 63),
+    NameLimit("IAM role", "aws_iam_role", "name", "{prefix}-{env}-account-audit-replication", 64),
     NameLimit("Lambda function", "aws_lambda_function", "function_name", "{prefix}-{env}-voicemail-packager", 64),
     NameLimit("EventBridge rule", "aws_cloudwatch_event_rule", "name", "{prefix}-{env}-command-center-snapshot", 64),
     NameLimit("RDS instance", "aws_db_instance", "identifier", "{prefix}-{env}-postgres", 63),

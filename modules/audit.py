@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.cloudtrail import Cloudtrail, CloudtrailEventSelector, CloudtrailEventSelectorDataResource
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_metric_filter import (
@@ -35,6 +36,7 @@ from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant, log_group_g
 from modules.monitoring import AlarmSpec, metric_alarm
 from modules.naming import alarm_topic_arn, regional_arn
 from modules.policy import Statement
+from modules.replication import ReplicatedBucket, ReplicationProps, replicate
 from modules.secure_bucket import AccessLogTarget, Retention, SecureBucket, SecureBucketProps
 from modules.service_roles import service_role
 
@@ -62,6 +64,15 @@ def trail_arn(config: EnvConfig, scope: AuditScope = AuditScope.ENV) -> str:
 
 
 @dataclass(frozen=True)
+class AuditReplica:
+    """Where the trail's log files are copied: a twin bucket in the DR region."""
+
+    provider: TerraformProvider  # the DR region's provider
+    access_logs: SecureBucket  # the DR region's access-log bucket (logs the twin's own requests)
+    bucket_name: str  # the twin's globally unique name
+
+
+@dataclass(frozen=True)
 class AuditProps:
     scope: AuditScope  # the account's API calls, or the env's data-bucket object calls
     access_logs: SecureBucket  # where the trail bucket's own S3 access logs go
@@ -69,6 +80,8 @@ class AuditProps:
     # whose object reads and writes are recorded (ENV scope: recordings, voicemail, screen recordings)
     watched_buckets: Sequence[S3Bucket] = ()
     prevent_destroy: bool = True  # Terraform refuses to destroy the trail bucket (default: true)
+    # a twin of the trail bucket in the DR region (storage.cross_region_replication_region); None: none
+    replica: AuditReplica | None = None
 
     def __post_init__(self) -> None:
         if (self.scope is AuditScope.ENV) != bool(self.watched_buckets):
@@ -77,7 +90,7 @@ class AuditProps:
 
 class Audit(Construct):
     """One trail (module docstring). Exposes ``trail``, ``bucket`` (the trail's SecureBucket),
-    ``key``, ``log_group`` and ``alarms`` (name -> alarm)."""
+    ``replica`` (its DR twin, or None), ``key``, ``log_group`` and ``alarms`` (name -> alarm)."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: AuditProps) -> None:
         super().__init__(scope, construct_id)
@@ -108,6 +121,7 @@ class Audit(Construct):
                 extra_policy_statements=self._delivery_statements(config, kind, props.bucket_name),
             ),
         )
+        self.replica = self._replicate(config, props) if props.replica else None
         self.log_group = CloudwatchLogGroup(
             self,
             "log-group",
@@ -156,6 +170,49 @@ class Audit(Construct):
             name: self._filtered_alarm(config, name, description, threshold, pattern)
             for name, description, threshold, pattern in alarms
         }
+
+    def _replicate(self, config: EnvConfig, props: AuditProps) -> SecureBucket:
+        """The log files copied, every version, to a twin under a key of the DR region: the record of
+        who did what survives the loss of the primary region."""
+        assert props.replica is not None
+        replica, kind = props.replica, props.scope
+        key = EncryptionKey(
+            self,
+            "replica-key",
+            config,
+            EncryptionKeyProps(
+                purpose=f"{kind.value}-replica",
+                description=f"Encrypts the DR copy of the trail {self.name}'s log files",
+                provider=replica.provider,
+            ),
+        )
+        twin = SecureBucket(
+            self,
+            "replica-bucket",
+            SecureBucketProps(
+                bucket_name=replica.bucket_name,
+                kms_key=key.key,
+                retention=Retention(expiration_days=config.audit.retention_days),
+                access_logs=AccessLogTarget(log_bucket=replica.access_logs, prefix=f"{replica.bucket_name}/"),
+                prevent_destroy=props.prevent_destroy,
+                force_destroy=config.storage.force_destroy,
+                deny_insecure_transport=config.storage.deny_insecure_transport,
+                provider=replica.provider,
+            ),
+        )
+        replicate(
+            self,
+            "replication-role",
+            config,
+            ReplicationProps(
+                role_name=config.resource_name(f"{kind.value}-replication"),
+                description=f"Lets S3 copy the trail {self.name}'s log files to the DR region",
+                buckets=[ReplicatedBucket(self.bucket, twin.bucket, "replication")],
+                source_key=self.key.key,
+                target_key=key.key,
+            ),
+        )
+        return twin
 
     @staticmethod
     def _selector(kind: AuditScope, watched: Sequence[S3Bucket]) -> CloudtrailEventSelector:

@@ -20,22 +20,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cdktf_cdktf_provider_aws.provider import AwsProvider
-from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
-    S3BucketReplicationConfigurationA,
-    S3BucketReplicationConfigurationRule,
-    S3BucketReplicationConfigurationRuleDeleteMarkerReplication,
-    S3BucketReplicationConfigurationRuleDestination,
-    S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration,
-    S3BucketReplicationConfigurationRuleFilter,
-    S3BucketReplicationConfigurationRuleSourceSelectionCriteria,
-    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects,
-)
 from constructs import Construct
 
 from envs import EnvConfig
 from modules.kms import EncryptionKey, EncryptionKeyProps
 from modules.naming import Function, bucket_arn, connect_service_role_arn_pattern, function_role_arn, role_arn
 from modules.policy import Statement
+from modules.replication import ReplicatedBucket, ReplicationProps, replicate
 from modules.secure_bucket import (
     AccessLogTarget,
     Retention,
@@ -44,7 +35,7 @@ from modules.secure_bucket import (
     Transition,
     access_log_bucket,
 )
-from modules.service_roles import ServiceRole, service_role
+from modules.service_roles import ServiceRole
 
 # Object-level actions that carry customer data; bucket configuration stays manageable by Terraform.
 DATA_ACTIONS = ("s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject")
@@ -263,65 +254,18 @@ class Storage(Construct):
         )
 
     def _replicate(self, config: EnvConfig, primary: StorageSite, replica: StorageSite) -> None:
-        sources = [primary.buckets[data].bucket.arn for data in DataBucket]
-        targets = [replica.buckets[data].bucket.arn for data in DataBucket]
-        self.replication_role = service_role(
+        self.replication_role = replicate(
             self,
             "replication-role",
             config,
-            name=config.resource_name(REPLICATION_ROLE),
-            service="s3.amazonaws.com",
-            description="Lets S3 copy the data buckets to their disaster-recovery twins",
-            statements=[
-                Statement(actions=["s3:GetReplicationConfiguration", "s3:ListBucket"], resources=sources),
-                Statement(
-                    actions=[
-                        "s3:GetObjectVersionForReplication",
-                        "s3:GetObjectVersionAcl",
-                        "s3:GetObjectVersionTagging",
-                    ],
-                    resources=[f"{arn}/*" for arn in sources],
-                ),
-                Statement(
-                    actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                    resources=[f"{arn}/*" for arn in targets],
-                ),
-                Statement(actions=["kms:Decrypt"], resources=[primary.key.key.arn]),
-                Statement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[replica.key.key.arn]),
-            ],
-        )
-        role = self.replication_role.role
-        for data in DataBucket:
-            source = primary.buckets[data]
-            S3BucketReplicationConfigurationA(
-                self,
-                f"replication-{data.value}",
-                bucket=source.bucket.id,
-                role=role.arn,
-                depends_on=[source.versioning],
-                rule=[
-                    S3BucketReplicationConfigurationRule(
-                        id="disaster-recovery",
-                        status="Enabled",
-                        filter=S3BucketReplicationConfigurationRuleFilter(prefix=""),
-                        delete_marker_replication=S3BucketReplicationConfigurationRuleDeleteMarkerReplication(
-                            status="Enabled"
-                        ),
-                        source_selection_criteria=S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
-                            sse_kms_encrypted_objects=(
-                                S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects(
-                                    status="Enabled"
-                                )
-                            )
-                        ),
-                        destination=S3BucketReplicationConfigurationRuleDestination(
-                            bucket=replica.buckets[data].bucket.arn,
-                            encryption_configuration=(
-                                S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
-                                    replica_kms_key_id=replica.key.key.arn
-                                )
-                            ),
-                        ),
-                    )
+            ReplicationProps(
+                role_name=config.resource_name(REPLICATION_ROLE),
+                description="Lets S3 copy the data buckets to their disaster-recovery twins",
+                buckets=[
+                    ReplicatedBucket(primary.buckets[data], replica.buckets[data].bucket, f"replication-{data.value}")
+                    for data in DataBucket
                 ],
-            )
+                source_key=primary.key.key,
+                target_key=replica.key.key,
+            ),
+        )

@@ -16,11 +16,11 @@ from constructs import Construct
 
 from envs import EnvConfig
 from modules.account import ApiGatewayAccountSettings
-from modules.audit import Audit, AuditProps, AuditScope
+from modules.audit import Audit, AuditProps, AuditReplica, AuditScope
 from modules.naming import bucket_arn
 from modules.s3 import bucket_name
 from modules.secure_bucket import access_log_bucket
-from stacks.base import EnvStack
+from stacks.base import EnvStack, add_aws_provider
 
 ACCOUNT_PART = "account"
 
@@ -58,5 +58,23 @@ class AccountStack(EnvStack):
                 access_logs=logs,
                 bucket_name=trail_bucket,
                 prevent_destroy=not config.storage.force_destroy,
+                replica=self._trail_replica(config),
             ),
         )
+
+    def _trail_replica(self, config: EnvConfig) -> AuditReplica | None:
+        """The account trail's DR twin (storage.cross_region_replication_region), with its own log bucket there."""
+        region = config.storage.cross_region_replication_region
+        if region is None:
+            return None
+        provider = add_aws_provider(self, config, ACCOUNT_PART, region=region, alias="replica")
+        twin = bucket_name(config, f"{AuditScope.ACCOUNT.value}-replica")
+        logs = access_log_bucket(
+            self,
+            "replica-access-logs",
+            config,
+            bucket_name=bucket_name(config, f"{AuditScope.ACCOUNT.value}-logs-replica"),
+            source_bucket_pattern=bucket_arn(config, twin),
+            provider=provider,
+        )
+        return AuditReplica(provider=provider, access_logs=logs, bucket_name=twin)

@@ -7,14 +7,14 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import EnvConfig
-from modules.audit import Audit, AuditProps, AuditScope
+from modules.audit import Audit, AuditProps, AuditReplica, AuditScope
 from modules.iam import DataAccess, FunctionRoles, FunctionRolesProps, firehose_role
 from modules.kms import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from modules.naming import FUNCTION_LOG_GROUPS
 from modules.s3 import bucket_name
 from modules.secrets import ApiSecrets, ApiSecretsProps
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
-from stacks.base import LayerStack
+from stacks.base import LayerStack, add_aws_provider
 from stacks.data import DataStack
 from stacks.foundation import FoundationStack
 from stacks.layers import Layer
@@ -71,6 +71,7 @@ class SecurityStack(LayerStack):
                 access_logs=storage.access_logs,
                 bucket_name=bucket_name(config, "audit"),
                 prevent_destroy=not config.storage.force_destroy,  # as the data buckets
+                replica=self._audit_replica(config, foundation),
             ),
         )
         network = foundation.network
@@ -89,4 +90,15 @@ class SecurityStack(LayerStack):
             self,
             "function_role_arns",
             value={function.value: identity.role.arn for function, identity in self.function_roles.functions.items()},
+        )
+
+    def _audit_replica(self, config: EnvConfig, foundation: FoundationStack) -> AuditReplica | None:
+        """The env trail's DR twin, beside the data buckets' twins (their region, their log bucket)."""
+        region, replica_site = config.storage.cross_region_replication_region, foundation.storage.replica
+        if region is None or replica_site is None:
+            return None
+        return AuditReplica(
+            provider=add_aws_provider(self, config, Layer.SECURITY.value, region=region, alias="replica"),
+            access_logs=replica_site.access_logs,
+            bucket_name=bucket_name(config, f"{AuditScope.ENV.value}-replica"),
         )

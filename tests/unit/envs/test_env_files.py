@@ -591,7 +591,7 @@ def test_a_prefix_and_env_name_too_long_for_aws_names_stop_at_load(env_dir: Path
         load_env("devsandboxwest", env_dir)
     message = str(raised.value)
     assert "name_prefix: with name 'devsandboxwest', the S3 bucket name contactcenterplt-devsandboxwest-" in message
-    assert "would be 70 characters; AWS allows 63" in message and "\n" not in message
+    assert "would be 71 characters; AWS allows 63" in message and "\n" not in message
 
 
 def test_unknown_environment_lists_the_known_ones(env_dir: Path) -> None:

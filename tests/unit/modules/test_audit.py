@@ -115,3 +115,28 @@ def test_refused_calls_and_trail_changes_alarm_on_the_envs_topic(
         for alarm in alarms.values():
             assert alarm["namespace"] == "ContactCenter/prod/Audit"
             assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:333333333333:cc-prod-alarms"]
+
+
+def test_prod_trail_files_are_copied_to_the_dr_region_under_a_key_there(
+    platform: dict[str, Any], security: dict[str, dict[str, Any]], account: dict[str, dict[str, Any]]
+) -> None:
+    for layer, stack, twin in (("security", security["prod"], "cc-prod-audit-replica-333333333333"),
+                               ("account", account["prod"], "cc-prod-account-audit-replica-333333333333")):  # fmt: skip
+        audit = getattr(platform["prod"], layer).audit
+        assert audit.replica is not None
+        replica = body(stack, audit.replica.bucket)
+        assert replica["bucket"] == twin and replica["provider"] == "aws.replica"
+        providers = {p.get("alias"): p["region"] for p in stack["provider"]["aws"]}
+        assert providers["replica"] == "us-west-2"
+        [replication] = stack["resource"]["aws_s3_bucket_replication_configuration"].values()
+        assert replication["bucket"] == ref(audit.bucket.bucket, "id")
+        [rule] = replication["rule"]
+        assert rule["destination"]["bucket"] == ref(audit.replica.bucket, "arn")
+        assert rule["delete_marker_replication"] == {"status": "Enabled"}
+        replica_key = rule["destination"]["encryption_configuration"]["replica_kms_key_id"]
+        [key] = [
+            k for k_id, k in stack["resource"]["aws_kms_key"].items() if replica_key == f"${{aws_kms_key.{k_id}.arn}}"
+        ]
+        assert key["provider"] == "aws.replica" and key["enable_key_rotation"] is True
+    for env in ("dev",):
+        assert platform[env].security.audit.replica is None and platform[env].account.audit.replica is None
