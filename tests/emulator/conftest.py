@@ -164,8 +164,10 @@ def deployment(
     deployer = threading.Thread(target=run_deploy, name="deploy", daemon=True)
     deployer.start()
     try:
-        checks = prepare(config, outdir, after, tmp_path_factory)
-        checks["dr-drill"] = start_dr_drill(configs["local"], drill_postgres, tmp_path_factory)
+        # The drill first: it is the longest chain of waits (deploy, destroy, restore), so it starts
+        # before the other checks are synthesized.
+        drill = start_dr_drill(configs["local"], drill_postgres, tmp_path_factory)
+        checks = {**prepare(config, outdir, after, tmp_path_factory), "dr-drill": drill}
         deployer.join()
         yield LocalDeployment(emulator, config, outdir, finished.result(), checks)
     finally:

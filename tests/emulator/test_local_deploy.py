@@ -21,6 +21,7 @@ def test_every_local_stack_is_applied_in_layer_order(deployment: LocalDeployment
     assert list(deployment.outputs) == deployment_order(deployment.outdir, "local")
     assert list(deployment.outputs) == [
         "bootstrap-local",
+        "account-local",  # local owns its (emulated) account's settings
         "foundation-local",
         "data-local",
         "security-local",
