@@ -142,15 +142,20 @@ def restore_bucket(source_client: Any, target_client: Any, source: str, target: 
             result.deleted_at_source.append(key)  # deleted before the disaster: not brought back
             continue
         current = _latest(target_client, target, key)
-        newest = versions[-1]
-        if current is not None and current.get("Metadata", {}).get(RESTORED_FROM) == newest["VersionId"]:
+        ids = [version["VersionId"] for version in versions]
+        restored_from = current.get("Metadata", {}).get(RESTORED_FROM) if current else None
+        if restored_from == ids[-1]:
             result.already_restored += 1
             continue
-        if current is not None and current["LastModified"] >= newest["LastModified"]:
+        if restored_from in ids:  # an earlier run stopped part way through this key: go on after it
+            pending = ids[ids.index(restored_from) + 1 :]
+        elif current is not None and current["LastModified"] >= versions[-1]["LastModified"]:
             result.kept_newer.append(key)
             continue
-        for version in versions:
-            _copy_version(source_client, target_client, source, target, key, version["VersionId"])
+        else:
+            pending = ids
+        for version_id in pending:
+            _copy_version(source_client, target_client, source, target, key, version_id)
             result.copied += 1
     return result
 

@@ -96,6 +96,21 @@ def test_restore_copies_every_version_oldest_first_and_keeps_what_the_target_has
     assert _history(target, primary, "voicemail/support/c1.wav") == [b"first take", b"second take"]
 
 
+def test_a_restore_stopped_part_way_goes_on_where_it_stopped(aws: Any, configs: dict[str, EnvConfig]) -> None:
+    source, target = boto3.client("s3", region_name="us-west-2"), boto3.client("s3", region_name="us-east-1")
+    _versioned_bucket(source, "twin", "us-west-2")
+    _versioned_bucket(target, "primary", "us-east-1")
+    for body in (b"v1", b"v2", b"v3"):
+        source.put_object(Bucket="twin", Key="k", Body=body)
+    oldest = source.list_object_versions(Bucket="twin")["Versions"][-1]["VersionId"]
+    recovery._copy_version(source, target, "twin", "primary", "k", oldest)  # the run that was cut off
+
+    result = recovery.restore_bucket(source, target, "twin", "primary")
+
+    assert (result.copied, result.kept_newer) == (2, [])
+    assert _history(target, "primary", "k") == [b"v1", b"v2", b"v3"]
+
+
 def test_restore_buckets_covers_every_data_bucket_of_the_env(aws: Any, configs: dict[str, EnvConfig]) -> None:
     prod = configs["prod"]
     for data in DataBucket:
