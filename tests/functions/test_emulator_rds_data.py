@@ -35,6 +35,15 @@ def _instance(rds: Any, identifier: str) -> None:
                            MasterUsername="cc_admin", ManageMasterUserPassword=True, AllocatedStorage=20)  # fmt: skip
 
 
+def _write(server: PostgresServer, identifier: str, *notes: str, create: bool = False) -> None:
+    """Rows of the instance's ``notes`` table (numbered from the ones already there)."""
+    with server.connect(database_name(identifier)) as connection:
+        if create:
+            connection.execute("CREATE TABLE notes (id int PRIMARY KEY, note text)")
+        for note in notes:
+            connection.execute("INSERT INTO notes SELECT coalesce(max(id), 0) + 1, %s FROM notes", (note,))
+
+
 def _rows(server: PostgresServer, identifier: str) -> list[tuple[Any, ...]]:
     with server.connect(database_name(identifier)) as connection:
         return connection.execute("SELECT id, note FROM notes ORDER BY id").fetchall()
@@ -45,12 +54,9 @@ def test_a_snapshot_carries_the_rows_into_a_restored_instance_and_a_delete_drops
 ) -> None:
     server, rds = rds_data_setting, _rds(emulator_in_process)
     _instance(rds, "cc-test-postgres")
-    with server.connect(database_name("cc-test-postgres")) as connection:
-        connection.execute("CREATE TABLE notes (id int PRIMARY KEY, note text)")
-        connection.execute("INSERT INTO notes VALUES (1, 'before the snapshot')")
+    _write(server, "cc-test-postgres", "before the snapshot", create=True)
     rds.create_db_snapshot(DBInstanceIdentifier="cc-test-postgres", DBSnapshotIdentifier="cc-test-manual-1")
-    with server.connect(database_name("cc-test-postgres")) as connection:
-        connection.execute("INSERT INTO notes VALUES (2, 'after the snapshot')")
+    _write(server, "cc-test-postgres", "after the snapshot")
 
     rds.delete_db_instance(DBInstanceIdentifier="cc-test-postgres", SkipFinalSnapshot=True)
     with server.connect() as admin:
@@ -68,9 +74,7 @@ def test_a_final_snapshot_keeps_the_last_rows_and_a_latest_time_restore_copies_t
 ) -> None:
     server, rds = rds_data_setting, _rds(emulator_in_process)
     _instance(rds, "cc-test-postgres")
-    with server.connect(database_name("cc-test-postgres")) as connection:
-        connection.execute("CREATE TABLE notes (id int PRIMARY KEY, note text)")
-        connection.execute("INSERT INTO notes VALUES (1, 'kept')")
+    _write(server, "cc-test-postgres", "kept", create=True)
     rds.restore_db_instance_to_point_in_time(
         SourceDBInstanceIdentifier="cc-test-postgres", TargetDBInstanceIdentifier="cc-test-copy",
         UseLatestRestorableTime=True,
