@@ -151,7 +151,8 @@ class Audit(Construct):
             name=self.name,
             s3_bucket_name=self.bucket.bucket.bucket,
             is_multi_region_trail=True,
-            include_global_service_events=kind is AuditScope.ACCOUNT,
+            # CloudTrail refuses a multi-region trail without it; what is recorded is the selector's.
+            include_global_service_events=True,
             enable_log_file_validation=True,
             kms_key_id=self.key.key.arn,
             cloud_watch_logs_group_arn=f"{self.log_group.arn}:*",

@@ -45,7 +45,6 @@ def test_the_account_trail_records_every_api_call_once_per_account(
     assert trail["event_selector"] == [{"read_write_type": "All", "include_management_events": True}]
     # The env trail does not record them again (a second copy of management events is charged).
     env_trail = body(security["prod"], platform["prod"].security.audit.trail)
-    assert env_trail["include_global_service_events"] is False
     assert env_trail["event_selector"][0]["include_management_events"] is False
 
 
