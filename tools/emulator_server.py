@@ -5,7 +5,8 @@ application, wrapped so that requests for a plugged-in service are answered by t
 Amazon Connect (``tools/emulator_plugins/connect.py``), the Kinesis Video Streams media APIs
 (``tools/emulator_plugins/kinesis_video.py``; the rest of Kinesis Video stays with moto) and, given
 a PostgreSQL server, RDS's data (``tools/emulator_plugins/rds_data.py``: instances hold databases,
-snapshots and restores carry them; the control plane stays with moto). A
+snapshots and restores carry them; the control plane stays with moto); CloudTrail's DescribeTrails
+is filtered by the names asked for (``tools/emulator_plugins/cloudtrail.py``). A
 request's service is read from its SigV4 credential scope, as AWS's front end does. ``/moto-api/reset`` resets the
 plugins too. Started by ``tools/emulator.py`` (``make local``, the tests), never forked from moto.
 
@@ -29,6 +30,7 @@ from urllib.parse import quote
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+from tools.emulator_plugins.cloudtrail import CloudTrailNames
 from tools.emulator_plugins.connect import ConnectBackend
 from tools.emulator_plugins.kinesis_video import KinesisVideoMedia
 from tools.emulator_plugins.rds_data import RdsDataPlane
@@ -113,6 +115,7 @@ def application() -> EmulatorApp:
         "connect": Plugin(Protocol("connect"), ConnectBackend()),
         "kinesisvideo": KinesisVideoMedia(),
         "rds": RdsDataPlane.from_environment(moto_app),
+        "cloudtrail": CloudTrailNames(moto_app),
     }
     return EmulatorApp(moto_app, plugins)
 

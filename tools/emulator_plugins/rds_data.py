@@ -19,7 +19,6 @@ errors and shapes stay moto's. Without ``EMULATOR_POSTGRES`` the plugin passes e
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
@@ -27,14 +26,13 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from tools.emulator_plugins.moto_call import WsgiApp, moto_answer, read_body
 from tools.local_postgres import PostgresServer
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SETTING = "EMULATOR_POSTGRES"
 DATA_ACTIONS = frozenset({
     "CreateDBInstance", "CreateDBSnapshot", "DeleteDBInstance", "DeleteDBSnapshot",
@@ -85,8 +83,7 @@ class RdsDataPlane:
             dump.unlink()
 
     def __call__(self, environ: dict[str, Any], region: str) -> tuple[int, dict[str, str], bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = read_body(environ)
         params = {k: v[-1] for k, v in parse_qs(body.decode() + "&" + environ.get("QUERY_STRING", "")).items()}
         action = params.get("Action", "")
         if action not in DATA_ACTIONS:
@@ -179,13 +176,4 @@ class RdsDataPlane:
         self._run("pg_restore", "--no-owner", f"--dbname={database_name(instance)}", str(dump))
 
     def _moto(self, environ: dict[str, Any], body: bytes) -> tuple[int, dict[str, str], bytes]:
-        """moto's answer to the request (the body already read is handed on)."""
-        replay = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        status: list[Any] = []
-
-        def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-            status[:] = [int(line.split()[0]), dict(headers)]
-
-        chunks = b"".join(self.moto_app(replay, start_response))
-        headers = {k: v for k, v in status[1].items() if k.lower() != "content-length"}
-        return status[0], headers, chunks
+        return moto_answer(self.moto_app, environ, body)
