@@ -42,6 +42,10 @@ class PostgresServer:
             host=self.host, port=self.port, dbname=dbname, user=self.user, password=self.password, autocommit=True
         )
 
+    def has_database(self, name: str) -> bool:
+        with self.connect() as admin:
+            return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 

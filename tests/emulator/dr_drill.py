@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,22 +103,18 @@ def run_drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -
         setup.emulator.stop()
 
 
-def _timed(result: DrillResult, step: str) -> Any:
-    class Timer:
-        def __enter__(self) -> None:
-            self.started = time.monotonic()
-
-        def __exit__(self, *exc: object) -> None:
-            result.seconds[step] = round(time.monotonic() - self.started, 1)
-
-    return Timer()
+@contextmanager
+def _timed(result: DrillResult, step: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    result.seconds[step] = round(time.monotonic() - started, 1)
 
 
 def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> DrillResult:
     from modules.s3 import DataBucket, data_bucket_name
     from tools.deploy import deploy_env
     from tools.emulator_plugins.rds_data import database_name
-    from tools.plan_report import PLAN_FILE, detailed_plan
+    from tools.plan_report import PLAN_FILE, detailed_plan, exit_code
     from tools.recovery import plan_layer_destroy, restore_buckets, take_snapshot
     from tools.terraform import run_terraform
 
@@ -142,13 +139,11 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
 
     path, report = plan_layer_destroy(config, setup.deployed, "data")
     result.blocking = sorted(f"{change.address} {change.action}" for change in report.blocking)
-    from tools.plan_report import exit_code
-
     result.blocked_exit = exit_code([report], allow_stateful_changes=False)
     with _timed(result, "destroy data layer"):
         run_terraform(path, "apply", "-input=false", "-no-color", PLAN_FILE)
         _lose_every_version(s3, primary)
-    result.database_gone_after_destroy = not _database_exists(setup.postgres, database)
+    result.database_gone_after_destroy = not setup.postgres.has_database(database)
     result.objects_after_loss = _objects(s3, primary)
 
     with _timed(result, "restore database (apply with rds.restore_from_snapshot)"):
@@ -199,11 +194,6 @@ def _read_rows(server: PostgresServer, database: str) -> dict[str, list[tuple[An
         tables = [row[0] for row in connection.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]  # fmt: skip
         return {table: connection.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall() for table in tables}
-
-
-def _database_exists(server: PostgresServer, database: str) -> bool:
-    with server.connect() as admin:
-        return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is not None
 
 
 def _objects(s3: Any, bucket: str) -> dict[str, list[bytes]]:

@@ -148,12 +148,6 @@ class RdsDataPlane:
         if done.returncode != 0:
             raise DataPlaneError(f"{command[0]} failed: {done.stderr.strip()}")
 
-    def _exists(self, instance: str) -> bool:
-        assert self.server is not None
-        with self.server.connect() as admin:
-            found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database_name(instance),))
-            return found.fetchone() is not None
-
     def _create(self, instance: str) -> None:
         assert self.server is not None
         with self.server.connect() as admin:
@@ -165,7 +159,8 @@ class RdsDataPlane:
             admin.execute(f'DROP DATABASE IF EXISTS "{database_name(instance)}" WITH (FORCE)')
 
     def _dump(self, instance: str, snapshot: str) -> None:
-        if not self._exists(instance):
+        assert self.server is not None
+        if not self.server.has_database(database_name(instance)):
             raise DataPlaneError(f"instance {instance} has no data on the emulator's PostgreSQL server")
         self._run("pg_dump", "--format=custom", f"--file={self._dump_path(snapshot)}", database_name(instance))
 
