@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from envs import EnvConfig
@@ -33,6 +32,7 @@ from tools.deploy import Deployment, StackRun, deploy_env, deployment_order, ini
 from tools.emulator import Emulator, start_emulator
 from tools.local_postgres import PostgresServer, running_postgres
 from tools.plan_report import detailed_plan, report_env
+from tools.recovery import aws_client
 from tools.terraform import TerraformError, run_terraform
 
 # Background checks at once beside the deploy: two that plan (CPU, 2 cores) and the state-fault
@@ -110,9 +110,7 @@ class LocalDeployment:
 def emulator_client(config: EnvConfig, service: str) -> Any:
     """A boto3 client for ``service`` on the emulator ``config`` points at."""
     assert config.emulator is not None, "the env is not pointed at the emulator"
-    emulator = config.emulator
-    return boto3.client(service, region_name=config.region, endpoint_url=emulator.url,
-                        aws_access_key_id=emulator.access_key, aws_secret_access_key=emulator.secret_key)  # fmt: skip
+    return aws_client(config, service, config.region)
 
 
 @pytest.fixture(scope="session")
@@ -180,8 +178,6 @@ def start_dr_drill(
 ) -> Future[dr_drill.DrillResult]:
     """The DR drill (dr_drill.py) on an emulator of its own, started now: it mostly waits on the
     provider, like the shared deploy beside it."""
-    from tools.recovery import aws_client
-
     setup = dr_drill.prepare_drill(local, tmp_path_factory.mktemp("dr-drill"), postgres, synthesize)
     result: Future[dr_drill.DrillResult] = Future()
 
