@@ -2,10 +2,12 @@
 function, and Firehose's role.
 
 Each layer grants access to what it creates: these roles get the permissions on the foundation
-and data layers (buckets, table, database, their keys) and on account-level services (logs,
-X-Ray, VPC networking, EventBridge, SES/SNS); the integration and application layers attach their
-own policies for streams, queues and the Connect instance to the same roles. The building block
-every layer uses for a service's role is ``modules/service_roles.py``.
+layer (buckets and their key), the API secrets and account-level services (logs, X-Ray, VPC
+networking, EventBridge, SES/SNS); the data layer attaches its own policy for the table, the
+database and their key (``DataLayerGrants``), the integration and application layers theirs for
+streams, queues and the Connect instance. So the security layer needs only the foundation, as in
+the architecture, and no layer waits for the database to be created. The building block every
+layer uses for a service's role is ``modules/service_roles.py``.
 
 A ``Resource: "*"`` appears only where AWS offers no resource-level permission for the action;
 each such statement says so in its ``sid``.
@@ -13,11 +15,10 @@ each such statement says so in its ``sid``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -41,7 +42,7 @@ from modules.naming import (
     regional_arn,
     stream_arn,
 )
-from modules.policy import Statement
+from modules.policy import Statement, policy_document
 from modules.service_roles import ServiceRole, service_role
 
 DYNAMODB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
@@ -49,19 +50,20 @@ DYNAMODB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", 
 ENI_RESOURCES = ("network-interface", "subnet", "security-group")
 DYNAMODB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 
+# Who uses the data layer, and how: the data layer grants exactly this (DataLayerGrants).
+TABLE_WRITERS = frozenset({Function.CORE_API, Function.POST_CALL, Function.UTILITIES})  # callbacks, queue state
+TABLE_READERS = frozenset({Function.QUEUE_EXPERIENCE, Function.NOTIFICATION})
+DATABASE_CLIENTS = frozenset({Function.CORE_API, Function.POST_CALL, Function.VOICEMAIL, Function.UTILITIES})
+
 
 @dataclass(frozen=True)
 class DataAccess:
-    """What the functions work on, from the foundation, data and security layers."""
+    """What the functions work on, from the foundation and security layers."""
 
     voicemail_bucket: S3Bucket  # voicemails (and, with transcription on, their transcripts)
     exports_bucket: S3Bucket  # CTR exports and the nightly CSVs
     command_center_bucket: S3Bucket  # the command center's metrics snapshots
     storage_key: KmsKey  # encrypts the data buckets
-    table: DynamodbTable  # the queue-experience table
-    data_key: KmsKey  # encrypts the table and the database's managed secret
-    database: DbInstance  # PostgreSQL: its managed master secret, its IAM-auth resource id
-    database_user: str  # the user the functions connect as (rds.master_username)
     jwt_secret: SecretsmanagerSecret  # the API's JWT verification keys
     secrets_key: KmsKey  # encrypts the JWT secret
 
@@ -112,7 +114,7 @@ def firehose_role(scope: Construct, config: EnvConfig, access: DataAccess) -> Se
 class FunctionRolesProps:
     """What the functions may touch; ``logs_key`` encrypts their log groups."""
 
-    access: DataAccess  # what the functions work on: buckets, table, database, secrets, their keys
+    access: DataAccess  # what the functions work on: buckets, secrets, their keys
     logs_key: KmsKey  # encrypts the functions' log groups
 
 
@@ -186,81 +188,40 @@ class FunctionRoles(Construct):
         ]
 
     def _data_statements(self, function: Function) -> list[Statement]:
+        access = self._access
         grants = {
-            Function.CORE_API: (
-                self._database()
-                + self._table(write=True)
-                + self._objects("CommandCenter", self._access.command_center_bucket.arn, ("s3:GetObject",))
-            ),
+            Function.CORE_API: self._objects("CommandCenter", access.command_center_bucket.arn, ("s3:GetObject",)),
             Function.COMMAND_CENTER: self._objects(
-                "CommandCenter", self._access.command_center_bucket.arn, ("s3:GetObject", "s3:PutObject")
+                "CommandCenter", access.command_center_bucket.arn, ("s3:GetObject", "s3:PutObject")
             ),
-            Function.POST_CALL: self._database()
-            + self._table(write=True)  # callbacks queued by the flows (cc_shared/callbacks.py)
-            + self._objects("Exports", self._access.exports_bucket.arn, ("s3:PutObject",)),
+            Function.POST_CALL: self._objects("Exports", access.exports_bucket.arn, ("s3:PutObject",)),
             Function.VOICEMAIL: (
-                self._database()
-                + self._objects("Voicemail", self._access.voicemail_bucket.arn, ("s3:GetObject", "s3:GetObjectTagging"))
+                self._objects("Voicemail", access.voicemail_bucket.arn, ("s3:GetObject", "s3:GetObjectTagging"))
                 + self._put_events()
                 + (self._transcribe() if self._config.connect.voicemail_transcription else [])
             ),
-            Function.QUEUE_EXPERIENCE: self._table(write=False),
-            Function.AUTHORIZER: self._secret("JwtKeys", self._access.jwt_secret.arn, self._access.secrets_key.arn),
+            Function.QUEUE_EXPERIENCE: [],
+            Function.AUTHORIZER: [
+                Statement(
+                    sid="ReadJwtKeys", actions=["secretsmanager:GetSecretValue"], resources=[access.jwt_secret.arn]
+                ),
+                decrypt_via(self._config, access.secrets_key.arn, "secretsmanager"),
+            ],
             Function.NOTIFICATION: (
-                self._table(write=False)
-                + self._objects("Voicemail", self._access.voicemail_bucket.arn, ("s3:GetObject",))
-                + self._notify()
+                self._objects("Voicemail", access.voicemail_bucket.arn, ("s3:GetObject",)) + self._notify()
             ),
-            Function.UTILITIES: (
-                self._database()
-                + self._table(write=True)
-                + self._objects("Exports", self._access.exports_bucket.arn, ("s3:PutObject", "s3:GetObject"))
-            ),
+            Function.UTILITIES: self._objects("Exports", access.exports_bucket.arn, ("s3:PutObject", "s3:GetObject")),
             Function.VOICEMAIL_PACKAGER: (
                 self._media_streams()
                 + self._objects(
                     "Voicemail",
-                    self._access.voicemail_bucket.arn,
+                    access.voicemail_bucket.arn,
                     ("s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"),
                     prefix=VOICEMAIL_OBJECTS,
                 )
             ),
         }
         return grants[function]
-
-    def _database(self) -> list[Statement]:
-        config, access = self._config, self._access
-        user = access.database_user
-        return [
-            *self._secret("DatabaseCredentials", self._database_secret_arn, access.data_key.arn),
-            Statement(
-                sid="ConnectToDatabaseWithIamAuth",
-                actions=["rds-db:connect"],
-                resources=[regional_arn(config, "rds-db", f"dbuser:{access.database.resource_id}/{user}")],
-            ),
-        ]
-
-    @property
-    def _database_secret_arn(self) -> str:
-        """The RDS-managed master secret (its ARN is known once the instance exists)."""
-        return str(self._access.database.master_user_secret.get(0).secret_arn)
-
-    def _secret(self, label: str, secret_arn: str, key_arn: str) -> list[Statement]:
-        return [
-            Statement(sid=f"Read{label}", actions=["secretsmanager:GetSecretValue"], resources=[secret_arn]),
-            self._decrypt_via(key_arn, "secretsmanager"),
-        ]
-
-    def _table(self, *, write: bool) -> list[Statement]:
-        table = self._access.table.arn
-        return [
-            Statement(
-                sid="QueueExperienceTable",
-                actions=[*DYNAMODB_READ, *(DYNAMODB_WRITE if write else ())],
-                resources=[table, f"{table}/index/*"],
-            ),
-            self._decrypt_via(self._access.data_key.arn, "dynamodb"),
-        ]
 
     def _objects(self, label: str, bucket_arn: str, actions: Sequence[str], prefix: str = "") -> list[Statement]:
         writes = any(action.startswith("s3:Put") for action in actions)
@@ -302,16 +263,8 @@ class FunctionRoles(Construct):
                 ],
                 resources=[media_streams_arn_pattern(self._config)],
             ),
-            self._decrypt_via(self._access.storage_key.arn, "kinesisvideo"),
+            decrypt_via(self._config, self._access.storage_key.arn, "kinesisvideo"),
         ]
-
-    def _decrypt_via(self, key_arn: str, service: str) -> Statement:
-        return Statement(
-            sid=f"DecryptVia{service.title()}",
-            actions=["kms:Decrypt", "kms:GenerateDataKey"] if service == "dynamodb" else ["kms:Decrypt"],
-            resources=[key_arn],
-            condition={"StringEquals": {"kms:ViaService": f"{service}.{self._config.region}.amazonaws.com"}},
-        )
 
     def _put_events(self) -> list[Statement]:
         config = self._config
@@ -343,4 +296,70 @@ class FunctionRoles(Construct):
                 actions=["sns:Publish"],
                 resources=[f"arn:{config.partition}:sns:*:*:*"],
             ),
+        ]
+
+
+def decrypt_via(config: EnvConfig, key_arn: str, service: str) -> Statement:
+    """Use of ``key_arn`` only through ``service`` (DynamoDB also encrypts with it on writes)."""
+    return Statement(
+        sid=f"DecryptVia{service.title()}",
+        actions=["kms:Decrypt", "kms:GenerateDataKey"] if service == "dynamodb" else ["kms:Decrypt"],
+        resources=[key_arn],
+        condition={"StringEquals": {"kms:ViaService": f"{service}.{config.region}.amazonaws.com"}},
+    )
+
+
+@dataclass(frozen=True)
+class DataLayerGrantsProps:
+    """The data layer's resources and the roles of the functions that use them."""
+
+    roles: Mapping[Function, IamRole]  # the functions' execution roles (security layer)
+    table: DynamodbTable  # the queue-experience table
+    connection_secret: SecretsmanagerSecret  # where the database is (modules/rds.py Database.connection)
+    credentials_secret_arn: str  # the RDS-managed master secret (known once the instance exists)
+    key: KmsKey  # the data key: encrypts the table and both secrets
+
+
+class DataLayerGrants(Construct):
+    """One inline policy (``data-layer-access``) per function that uses the table or the database
+    (``TABLE_WRITERS``, ``TABLE_READERS``, ``DATABASE_CLIENTS``). Exposes ``policies``:
+    Function -> IamRolePolicy."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: DataLayerGrantsProps) -> None:
+        super().__init__(scope, construct_id)
+        self._config, self._props = config, props
+        self.policies: dict[Function, IamRolePolicy] = {}
+        for function in sorted(TABLE_WRITERS | TABLE_READERS | DATABASE_CLIENTS, key=list(Function).index):
+            statements = self._table(function) + (self._database() if function in DATABASE_CLIENTS else [])
+            self.policies[function] = IamRolePolicy(
+                self,
+                f"{function.value}-data-policy",
+                name="data-layer-access",
+                role=props.roles[function].name,
+                policy=policy_document(*statements),
+            )
+
+    def _table(self, function: Function) -> list[Statement]:
+        if function not in TABLE_WRITERS | TABLE_READERS:
+            return []
+        table = self._props.table.arn
+        return [
+            Statement(
+                sid="QueueExperienceTable",
+                actions=[*DYNAMODB_READ, *(DYNAMODB_WRITE if function in TABLE_WRITERS else ())],
+                resources=[table, f"{table}/index/*"],
+            ),
+            decrypt_via(self._config, self._props.key.arn, "dynamodb"),
+        ]
+
+    def _database(self) -> list[Statement]:
+        """Find the database (connection secret), then log in (the RDS-managed credentials secret)."""
+        props = self._props
+        return [
+            Statement(
+                sid="ReadDatabaseSecrets",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[props.connection_secret.arn, props.credentials_secret_arn],
+            ),
+            decrypt_via(self._config, props.key.arn, "secretsmanager"),
         ]

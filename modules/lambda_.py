@@ -97,18 +97,10 @@ STREAM_MAX_RETRIES = 5
 
 
 @dataclass(frozen=True)
-class DatabaseSettings:
-    host: str
-    port: str
-    name: str
-    secret_arn: str
-
-
-@dataclass(frozen=True)
 class RuntimeSettings:
     """What the functions are told about the rest of the platform (their environment variables)."""
 
-    database: DatabaseSettings
+    database_connection_secret: str  # ARN of the secret that says where the database is (modules/rds.py)
     table_name: str
     exports_bucket: str
     command_center_bucket: str
@@ -124,12 +116,7 @@ def environment(config: EnvConfig, function: Function, settings: RuntimeSettings
         "POWERTOOLS_METRICS_NAMESPACE": f"ContactCenter/{config.name}",
         "POWERTOOLS_LOG_LEVEL": config.lambdas.log_level,
     }
-    database = {
-        "DB_HOST": settings.database.host,
-        "DB_PORT": settings.database.port,
-        "DB_NAME": settings.database.name,
-        "DB_SECRET_ARN": settings.database.secret_arn,
-    }
+    database = {"DB_CONNECTION_SECRET_ARN": settings.database_connection_secret}
     table = {"TABLE_NAME": settings.table_name}
     retention = str(config.storage.recordings_expiration_days)
     api, notifications = config.api, config.notifications

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformProvider, TerraformResourceLifecycle
+from cdktf import Fn, TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_instance import DbInstance, DbInstanceRestoreToPointInTime
 from cdktf_cdktf_provider_aws.db_instance_automated_backups_replication import DbInstanceAutomatedBackupsReplication
@@ -26,6 +26,8 @@ from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbPara
 from cdktf_cdktf_provider_aws.db_snapshot import DbSnapshot
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
 from constructs import Construct
 
@@ -86,6 +88,10 @@ def point_in_time(restore: PointInTimeRestore | None) -> DbInstanceRestoreToPoin
     )
 
 
+def connection_secret_name(config: EnvConfig) -> str:
+    return f"{config.resource_name()}/database/connection"
+
+
 def database_log_groups(config: EnvConfig) -> str:
     """Where RDS exports the instance's logs: one group per log under this prefix."""
     return f"/aws/rds/instance/{database_identifier(config)}/"
@@ -97,9 +103,16 @@ def database_log_group_name(config: EnvConfig, log: str) -> str:
 
 class Database(Construct):
     """Exposes ``instance`` (``instance.master_user_secret.get(0).secret_arn`` is the credentials
-    secret, ``instance.resource_id`` the IAM-auth resource id), ``security_group``,
+    secret), ``connection`` (the secret the functions find the database through), ``security_group``,
     ``parameter_group``, ``subnet_group``, ``monitoring_role``, ``manual_snapshot`` and
-    ``backup_replication`` (each None when off)."""
+    ``backup_replication`` (each None when off).
+
+    Why a connection secret: its ARN exists as soon as the secret does, while the instance's address
+    and its RDS-managed credentials secret exist only once the instance is available (the provider
+    waits at least 80 s, ``tools/provider_waits.py``, and minutes on AWS). The functions are
+    configured with the connection secret, so no layer waits for the database to be created, and an
+    instance replaced or restored elsewhere is picked up by the functions' next read of the secret
+    (they cache it for five minutes) without a redeploy of the integration layer."""
 
     def __init__(self, scope: Construct, construct_id: str, config: EnvConfig, props: DatabaseProps) -> None:
         super().__init__(scope, construct_id)
@@ -217,6 +230,35 @@ class Database(Construct):
             else None
         )
         self.backup_replication = self._replicate_backups(config, props)
+        self.connection = self._connection_secret(config, props)
+
+    def _connection_secret(self, config: EnvConfig, props: DatabaseProps) -> SecretsmanagerSecret:
+        """Where the instance is and which secret holds its credentials: no credential of its own."""
+        secret = SecretsmanagerSecret(
+            self,
+            "connection-secret",
+            name=connection_secret_name(config),
+            description="Address, port, database name and credentials secret of the platform's PostgreSQL",
+            kms_key_id=props.key.arn,
+            # Deleted at once: Terraform rewrites it from the instance, and a name still reserved for a
+            # recovery window would block the database being destroyed and restored (README runbook).
+            recovery_window_in_days=0,
+        )
+        instance = self.instance
+        SecretsmanagerSecretVersion(
+            self,
+            "connection",
+            secret_id=secret.id,
+            secret_string=Fn.jsonencode(
+                {
+                    "host": instance.address,
+                    "port": instance.port,
+                    "dbname": instance.db_name,
+                    "credentials_secret_arn": instance.master_user_secret.get(0).secret_arn,
+                }
+            ),
+        )
+        return secret
 
     def _replicate_backups(
         self, config: EnvConfig, props: DatabaseProps

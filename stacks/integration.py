@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, Token
+from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import EnvConfig
 from modules.kinesis import Streams, StreamsProps
 from modules.kms import EncryptionKey, EncryptionKeyProps, KeyGrant, log_groups_grant
 from modules.lambda_ import (
-    DatabaseSettings,
     Functions,
     FunctionsProps,
     RuntimeSettings,
@@ -86,14 +85,9 @@ class IntegrationStack(LayerStack):
         security: SecurityStack,
         packages: LambdaPackages,
     ) -> Functions:
-        storage, instance = foundation.storage, data.database.instance
+        storage = foundation.storage
         settings = RuntimeSettings(
-            database=DatabaseSettings(
-                host=instance.address,
-                port=Token.as_string(instance.port),
-                name=config.rds.database_name,
-                secret_arn=instance.master_user_secret.get(0).secret_arn,
-            ),
+            database_connection_secret=data.database.connection.arn,
             table_name=data.queue_experience.table.name,
             exports_bucket=storage.exports.bucket.bucket,
             command_center_bucket=storage.command_center.bucket.bucket,

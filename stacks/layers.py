@@ -13,8 +13,8 @@ from envs import stack_name
 
 class Layer(StrEnum):
     FOUNDATION = "foundation"  # vpc, s3
-    DATA = "data"  # rds, dynamodb
     SECURITY = "security"  # iam, vpc_endpoints
+    DATA = "data"  # rds, dynamodb, and the functions' grants on them (on the security layer's roles)
     INTEGRATION = "integration"  # kinesis, lambda
     APPLICATION = "application"  # api_gateway, event_bridge, monitoring
     CONNECT = "connect"  # connect (the instance, its flows and its metrics schedule)

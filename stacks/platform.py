@@ -44,8 +44,8 @@ def add_environment(scope: Construct, config: EnvConfig, packages: LambdaPackage
     A stack depends on exactly the stacks it reads from (cdktf adds one dependency per cross-stack
     reference), so independent layers can be applied side by side (``tools.deploy``)."""
     foundation = FoundationStack(scope, config)
-    data = DataStack(scope, config, foundation)
-    security = SecurityStack(scope, config, foundation, data)
+    security = SecurityStack(scope, config, foundation)
+    data = DataStack(scope, config, foundation, security)
     integration = IntegrationStack(scope, config, foundation, data, security, packages)
     account = AccountStack(scope, config) if config.api.manage_account_logging else None
     return EnvironmentStacks(

@@ -15,7 +15,6 @@ from modules.s3 import bucket_name
 from modules.secrets import ApiSecrets, ApiSecretsProps
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 from stacks.base import LayerStack, add_aws_provider
-from stacks.data import DataStack
 from stacks.foundation import FoundationStack
 from stacks.layers import Layer
 
@@ -24,7 +23,7 @@ class SecurityStack(LayerStack):
     """Exposes ``function_roles``, ``firehose_role``, ``jwt_secret``, ``logs_key``, ``audit`` (the
     CloudTrail trail) and ``endpoints``."""
 
-    def __init__(self, scope: Construct, config: EnvConfig, foundation: FoundationStack, data: DataStack) -> None:
+    def __init__(self, scope: Construct, config: EnvConfig, foundation: FoundationStack) -> None:
         super().__init__(scope, Layer.SECURITY, config)
         self.logs_key = EncryptionKey(
             self,
@@ -50,10 +49,6 @@ class SecurityStack(LayerStack):
             exports_bucket=storage.exports.bucket,
             command_center_bucket=storage.command_center.bucket,
             storage_key=storage.key.key,
-            table=data.queue_experience.table,
-            data_key=data.key.key,
-            database=data.database.instance,
-            database_user=config.rds.master_username,
             jwt_secret=self.jwt_secret,
             secrets_key=self.secrets_key.key,
         )

@@ -135,10 +135,7 @@ def function_environment(emulator: Emulator, function: str, secret_arn: str) -> 
         JWT_SECRET_ARN=secret_arn,
         JWT_ISSUER=ISSUER,
         JWT_AUDIENCE=AUDIENCE,
-        DB_HOST="127.0.0.1",
-        DB_PORT="5432",
-        DB_NAME="contactcenter",
-        DB_SECRET_ARN=secret_arn,
+        DB_CONNECTION_SECRET_ARN=secret_arn,  # read on the first query; these functions' cold start is the import
         EXPORTS_BUCKET="cc-bench-exports",
         COMMAND_CENTER_BUCKET="cc-bench-command-center",
         SENDER_EMAIL="bench@example.com",

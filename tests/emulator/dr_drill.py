@@ -3,7 +3,7 @@
 The drill's emulator keeps RDS data on a real PostgreSQL server (tools/emulator_plugins/rds_data.py),
 so "the restored database matches" compares rows, not records. Steps, each timed:
 
-1. deploy the `local` env's bootstrap, foundation and data stacks, with DR twins of the buckets in
+1. deploy the `local` env's bootstrap, foundation, security and data stacks, with DR twins of the buckets in
    us-west-2 (``storage.cross_region_replication_region``);
 2. write data: the platform's schema (its migrations) and rows in the database; voicemail objects
    (two versions of one) in the primary bucket and, as S3 replication would (the emulator does not
@@ -35,7 +35,7 @@ from tools.local_postgres import PostgresServer
 LAMBDAS_SHARED = Path(__file__).resolve().parents[2] / "lambdas" / "shared"
 DRILL_TIME = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # names the snapshot, so the restore config is known up front
 REPLICA_REGION = "us-west-2"
-STACKS = ("bootstrap-local", "foundation-local", "data-local")
+STACKS = ("bootstrap-local", "foundation-local", "security-local", "data-local")  # data grants on security's roles
 VOICEMAILS = {
     "voicemail/support/drill-1.wav": [b"RIFF first recording", b"RIFF re-recorded"],
     "voicemail/billing/drill-2.wav": [b"RIFF billing message"],

@@ -23,8 +23,8 @@ def test_every_local_stack_is_applied_in_layer_order(deployment: LocalDeployment
         "bootstrap-local",
         "account-local",  # local owns its (emulated) account's settings
         "foundation-local",
-        "data-local",
         "security-local",
+        "data-local",  # grants its table and database on the security layer's roles
         "integration-local",
         "application-local",
         "connect-local",

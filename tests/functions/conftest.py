@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,29 +67,45 @@ def _create_template(server: PostgresServer) -> None:
 _database_numbers = itertools.count()
 
 
+CONNECTION_SECRET = "cc-test/database/connection"
+
+
 @pytest.fixture
 def database(postgres: PostgresServer, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh migrated database; the DB_* settings and the RDS-style secret point the functions at it."""
+    """A fresh migrated database, found as the functions find RDS: the connection secret the data
+    layer writes (host, port, name, credentials secret) and an RDS-style credentials secret."""
     from cc_shared import db
 
     name = f"cc_test_{next(_database_numbers)}"
     with postgres.connect() as admin:
         admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    secret = aws.client("secretsmanager").create_secret(
+    credentials = aws.client("secretsmanager").create_secret(
         Name=f"rds!{name}", SecretString=json.dumps({"username": DB_USER, "password": DB_PASSWORD})
     )
-    for variable, value in {
-        "DB_HOST": postgres.host,
-        "DB_PORT": str(postgres.port),
-        "DB_NAME": name,
-        "DB_SSLMODE": "disable",
-        "DB_SECRET_ARN": secret["ARN"],
-    }.items():
-        monkeypatch.setenv(variable, value)
+    connection = aws.client("secretsmanager").create_secret(
+        Name=CONNECTION_SECRET,
+        SecretString=json.dumps(
+            {"host": postgres.host, "port": postgres.port, "dbname": name, "credentials_secret_arn": credentials["ARN"]}
+        ),
+    )
+    monkeypatch.setenv("DB_CONNECTION_SECRET_ARN", connection["ARN"])
+    monkeypatch.setenv("DB_SSLMODE", "disable")
     yield name
     db.close()
     with postgres.connect() as admin:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def move_database(database: str, aws: Any) -> Callable[..., None]:
+    """Rewrite the connection secret as the data layer would after a restore (``port=1``: nowhere)."""
+
+    def move(**changes: object) -> None:
+        client = aws.client("secretsmanager")
+        current = json.loads(client.get_secret_value(SecretId=CONNECTION_SECRET)["SecretString"])
+        client.put_secret_value(SecretId=CONNECTION_SECRET, SecretString=json.dumps(current | changes))
+
+    return move
 
 
 class Aws:

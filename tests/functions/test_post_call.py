@@ -100,10 +100,12 @@ def test_raw_records_are_archived_when_configured(consume, aws, monkeypatch: pyt
     assert body == payload
 
 
-def test_a_database_outage_fails_the_records_instead_of_dropping_them(consume, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DB_PORT", "1")  # nothing listens there
+def test_a_database_outage_fails_the_records_instead_of_dropping_them(consume, move_database) -> None:
+    from aws_lambda_powertools.utilities import parameters
     from cc_shared import db
 
+    move_database(port=1)  # nothing listens there
+    parameters.clear_caches()
     db.close()
     # Every record is reported (not raised): Lambda retries from the first one, then bisects and
     # sends what still fails to the on-failure queue; the invocation is not a function error.

@@ -48,9 +48,26 @@ def test_functions_read_the_database_table_and_roles_of_earlier_layers(full_synt
         f for f in integration["resource"]["aws_lambda_function"].values() if f["function_name"] == "cc-prod-core-api"
     )
     variables = core_api["environment"]["variables"]
-    for name in ("DB_HOST", "DB_SECRET_ARN", "TABLE_NAME"):
+    for name in ("DB_CONNECTION_SECRET_ARN", "TABLE_NAME"):
         assert variables[name].startswith("${data.terraform_remote_state.cross-stack-reference-input-data-prod"), name
     assert core_api["role"].startswith("${data.terraform_remote_state.cross-stack-reference-input-security-prod")
+
+
+def test_the_data_layer_grants_its_table_and_database_on_the_security_layers_roles(full_synth: Path) -> None:
+    """So the security layer needs only the foundation (as in the architecture), and nothing that the
+    functions need waits for the database to be created."""
+    data = stack_json(full_synth, "data-prod")
+    policies = data["resource"]["aws_iam_role_policy"].values()
+    assert policies and all(
+        p["role"].startswith("${data.terraform_remote_state.cross-stack-reference-input-security-prod")
+        for p in policies
+    )
+    assert "terraform_remote_state" in stack_json(full_synth, "security-prod")["data"]
+    assert not any(
+        "data-prod" in name for name in stack_json(full_synth, "security-prod")["data"]["terraform_remote_state"]
+    )
+    integration = json.dumps(stack_json(full_synth, "integration-prod"))
+    assert "aws_db_instance" not in integration  # no value of the instance: the connection secret's ARN only
 
 
 def test_each_stack_depends_on_exactly_the_stacks_it_reads(full_synth: Path) -> None:

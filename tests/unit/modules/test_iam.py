@@ -30,12 +30,22 @@ def identities(platform: dict[str, Any], env: str) -> dict[Function, Any]:
 
 
 @pytest.fixture(scope="module")
-def granted(platform: dict[str, Any], security: dict[str, dict[str, Any]]) -> Any:
-    """``granted(function)``: the prod function's synthesized policy statements."""
+def data(platform: dict[str, Any], synth: SynthFn) -> dict[str, dict[str, Any]]:
+    return {name: synth(stacks.data) for name, stacks in platform.items()}
+
+
+@pytest.fixture(scope="module")
+def granted(platform: dict[str, Any], security: dict[str, dict[str, Any]], data: dict[str, dict[str, Any]]) -> Any:
+    """``granted(function)``: the prod function's synthesized policy statements, from its role's
+    policy (security layer) and the data layer's policy on the same role."""
 
     def statements(function: Function) -> list[dict[str, Any]]:
         policy = identities(platform, "prod")[function].policy
-        return list(json.loads(body(security["prod"], policy)["policy"])["Statement"])
+        found = list(json.loads(body(security["prod"], policy)["policy"])["Statement"])
+        data_policy = platform["prod"].data.grants.policies.get(function)
+        if data_policy is not None:
+            found += json.loads(body(data["prod"], data_policy)["policy"])["Statement"]
+        return found
 
     return statements
 
@@ -55,9 +65,11 @@ def test_one_role_and_one_log_group_per_function(platform: dict[str, Any], secur
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_no_wildcard_actions_and_star_resources_only_where_aws_has_no_resource_level(
-    security: dict[str, dict[str, Any]], env: str
+    security: dict[str, dict[str, Any]], data: dict[str, dict[str, Any]], env: str
 ) -> None:
-    for policy in security[env]["resource"]["aws_iam_role_policy"].values():
+    policies = [*security[env]["resource"]["aws_iam_role_policy"].values()]
+    policies += data[env]["resource"]["aws_iam_role_policy"].values()
+    for policy in policies:
         statements = json.loads(policy["policy"])["Statement"]
         sids = [s.get("Sid") for s in statements if s.get("Sid")]
         assert len(sids) == len(set(sids)), f"{policy['name']}: duplicate Sid"
@@ -104,11 +116,21 @@ def test_queue_experience_only_reads_the_table(platform: dict[str, Any], granted
     assert not any(a.startswith(("s3:", "secretsmanager:", "rds-db:")) for a in actions)
 
 
-def test_database_users_connect_with_iam_auth_to_this_instance_only(platform: dict[str, Any], granted: Any) -> None:
+def test_database_users_read_only_this_instances_connection_and_credentials(
+    platform: dict[str, Any], granted: Any, data: dict[str, dict[str, Any]]
+) -> None:
+    database = platform["prod"].data.database
+    secrets = [ref(database.connection, "arn"), ref(database.instance, "master_user_secret[0].secret_arn")]
     for function in (Function.CORE_API, Function.POST_CALL, Function.VOICEMAIL, Function.UTILITIES):
-        (connect,) = [s for s in granted(function) if s["Action"] == ["rds-db:connect"]]
-        assert connect["Resource"].startswith("arn:aws:rds-db:us-east-1:333333333333:dbuser:")
-        assert connect["Resource"].endswith("/cc_admin")
+        (read,) = [s for s in granted(function) if s["Action"] == ["secretsmanager:GetSecretValue"]]
+        assert read["Resource"] == secrets, function
+        assert not any(action.startswith("rds-db:") for action in allowed_actions(granted(function)))
+    for function, policy in platform["prod"].data.grants.policies.items():
+        assert body(data["prod"], policy)["role"] == ref(identities(platform, "prod")[function].role, "name")
+    assert set(platform["prod"].data.grants.policies) == {
+        Function.CORE_API, Function.POST_CALL, Function.VOICEMAIL, Function.UTILITIES,
+        Function.QUEUE_EXPERIENCE, Function.NOTIFICATION,
+    }  # fmt: skip
 
 
 def test_kms_use_is_fenced_to_the_service_it_serves(platform: dict[str, Any], granted: Any) -> None:

@@ -105,8 +105,8 @@ def test_environment_gives_each_function_only_what_it_reads(
 ) -> None:
     functions = platform["prod"].integration.functions.functions
     variables = {f: body(integration["prod"], r)["environment"]["variables"] for f, r in functions.items()}
-    assert {"DB_HOST", "DB_SECRET_ARN", "TABLE_NAME"} <= variables[Function.CORE_API].keys()
-    assert "DB_HOST" not in variables[Function.AUTHORIZER] and "TABLE_NAME" not in variables[Function.AUTHORIZER]
+    assert {"DB_CONNECTION_SECRET_ARN", "TABLE_NAME"} <= variables[Function.CORE_API].keys()
+    assert not {"DB_CONNECTION_SECRET_ARN", "TABLE_NAME"} & variables[Function.AUTHORIZER].keys()
     assert variables[Function.AUTHORIZER]["JWT_ISSUER"] == "https://login.prod.contact-center.example.com/"
     assert variables[Function.NOTIFICATION]["SENDER_EMAIL"] == "contact-center-prod@example.com"
     assert "STREAM_NAME" in variables[Function.QUEUE_EXPERIENCE]

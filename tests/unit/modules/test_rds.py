@@ -51,6 +51,24 @@ def test_master_password_is_managed_by_rds_and_never_in_code_or_state(
     assert "master_password" not in text and '"password"' not in text
 
 
+def test_the_connection_secret_says_where_the_instance_is_and_holds_no_credential(
+    platform: dict[str, Any], data: dict[str, dict[str, Any]]
+) -> None:
+    connection = database(platform, "prod").connection
+    secret = body(data["prod"], connection)
+    assert secret["name"] == "cc-prod/database/connection"
+    assert secret["kms_key_id"] == ref(platform["prod"].data.key.key, "arn")
+    (version,) = data["prod"]["resource"]["aws_secretsmanager_secret_version"].values()
+    assert version["secret_id"] == ref(connection, "id")
+    db = database(platform, "prod").instance
+    written = version["secret_string"]
+    fields = {"host": "address", "port": "port", "dbname": "db_name"}
+    fields["credentials_secret_arn"] = "master_user_secret[0].secret_arn"
+    for key, attribute in fields.items():
+        assert f'"{key}" = {ref(db, attribute).strip("${}")}' in written, key
+    assert "password" not in written and "username" not in written
+
+
 def test_multi_az_deletion_protection_and_final_snapshot_in_prod_only(
     platform: dict[str, Any], data: dict[str, dict[str, Any]]
 ) -> None:
@@ -139,10 +157,12 @@ def _restored(config: EnvConfig, synth: SynthFn, **rds: Any) -> dict[str, Any]:
 
     from stacks.data import DataStack
     from stacks.foundation import FoundationStack
+    from stacks.security import SecurityStack
 
     changed = config.model_copy(update={"rds": config.rds.model_copy(update=rds)})
     app = cdktf.Testing.app()
-    stack = DataStack(app, changed, FoundationStack(app, changed))
+    foundation = FoundationStack(app, changed)
+    stack = DataStack(app, changed, foundation, SecurityStack(app, changed, foundation))
     return body(synth(stack), stack.database.instance)
 
 
