@@ -6,7 +6,16 @@ emulator tests. Real accounts deploy through `cdktf deploy` (`make deploy ENV=..
 same Terraform with the same CLI config.
 
 How a deploy runs (``deploy_env``):
-- A stack starts when every stack it reads from is *ready* (``tools.stack_graph``).
+- Before the stacks it reads from are ready, a stack applies (``-target``) what needs none of the
+  missing ones, as soon as that includes a long provider wait (``EARLY_MIN_WAIT``): keys, streams and
+  queues wait on the provider's fixed schedule while the layers before them are still applying. It
+  does so again each time another of its stacks becomes ready, if that brings a long wait within
+  reach. A step is taken only when it shortens what is left after the stack's needs are ready: until
+  its readers can start, the wait chain of what they read (a step leaves out longer waits, such as an
+  S3 lifecycle rule nobody reads, which would hold the stack's next step back); after that, the wait
+  chain of the whole stack. Each step costs a Terraform run of CPU, so a key applied early in a
+  stack whose later queue policy waits longer anyway is not worth one.
+- A stack's main apply starts when every stack it reads from is *ready* (``tools.stack_graph``).
 - A stack whose readers need only part of it is applied in two steps: first ``-target`` the
   resources behind the outputs its readers use, which makes it ready, then the whole stack, while
   the readers already run. The provider's long fixed waits (S3 lifecycle rules, SQS attribute
@@ -33,15 +42,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from tools.stack_graph import StackGraph, StackGraphError, stack_graph
+from tools.stack_graph import BOOTSTRAP_PREFIX, StackGraph, StackGraphError, StackNode, stack_graph
 from tools.terraform import REPO_ROOT, TerraformError, run_terraform, uses_plugin_cache
 
 # `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error.
 PLAN_NO_CHANGES = 0
 PLAN_HAS_CHANGES = 2
 # Terraform processes at once. Each AWS provider process costs ~0.5 GB and a second of CPU to start;
-# most of an apply against the emulator is the provider waiting, so 4 keeps 2 cores busy, not swamped.
-DEFAULT_JOBS = 4
+# most of an apply against the emulator is the provider idling on its fixed waits (an S3 lifecycle
+# rule holds a process for 55 s), so 8 keeps 2 cores busy without a ready stack queueing for a slot.
+DEFAULT_JOBS = 8
+# An apply before every stack it reads from is ready costs a Terraform run (plan and refresh, 5-10 s
+# of mostly CPU); it is worth it when it starts a provider wait at least this long (a KMS key: 12 s).
+EARLY_MIN_WAIT = 10.0
+# A step whose resources lie on a chain of fixed waits within this many seconds of the deploy's
+# longest is on its critical path: it runs at normal CPU priority, the others below it.
+CRITICAL_SLACK = 10.0
 REPORT_DIR = REPO_ROOT / "reports"
 
 Report = Callable[[str], None]
@@ -113,12 +129,15 @@ def parse_apply_events(lines: Iterable[str]) -> tuple[list[ResourceTiming], list
     return timings, errors
 
 
-def apply(path: Path, targets: Sequence[str] = ()) -> ApplyResult:
-    """`terraform apply` of a stack (only ``targets`` and what they need, when given)."""
-    init(path)
+def apply(path: Path, targets: Sequence[str] = (), init_first: bool = True, background: bool = False) -> ApplyResult:
+    """`terraform apply` of a stack (only ``targets`` and what they need, when given); ``init_first``
+    False when this deploy has initialized the stack already (an init costs a second of CPU);
+    ``background`` at a lower CPU priority."""
+    if init_first:
+        init(path)
     started = time.monotonic()
     arguments = ["apply", "-input=false", "-no-color", "-auto-approve", "-json", *(f"-target={t}" for t in targets)]
-    result = run_terraform(path, *arguments, ok_codes=(0, 1))
+    result = run_terraform(path, *arguments, ok_codes=(0, 1), background=background)
     timings, errors = parse_apply_events(result.stdout.splitlines())
     if result.returncode != 0:
         message = "\n".join(errors) or result.describe()
@@ -179,6 +198,7 @@ class StackRun:
     ready: float | None = None
     finished: float | None = None
     targeted: int = 0  # resources applied before the readers started (0: the whole stack at once)
+    early: int = 0  # resources applied before every stack it reads from was ready
     resources: list[ResourceTiming] = field(default_factory=list)
     outputs: dict[str, object] = field(default_factory=dict)
     error: str | None = None
@@ -229,6 +249,9 @@ class _Scheduler:
         self.out = OrderedReport(plan.order, report)
         self.slots = threading.Semaphore(max(1, jobs))
         self.released = {name: threading.Event() for name in plan.order}
+        self.changed = threading.Condition()  # notified whenever a stack is released
+        self.initialized: set[str] = set()  # stacks `terraform init` ran in (each from its own thread)
+        self.applied: dict[str, set[str]] = {name: set() for name in plan.order}  # by this deploy's steps
         self.deployment = Deployment("", {name: StackRun(name) for name in plan.order})
         self.t0 = time.monotonic()
 
@@ -247,12 +270,13 @@ class _Scheduler:
     def _stack(self, name: str) -> None:
         run = self.deployment.runs[name]
         try:
-            blocked = self._wait_for_needs(name)
+            blocked = self._wait_for_backend(name) or self._apply_early(run) or self._wait_for_needs(name)
             if blocked:
                 run.status, run.error = "skipped", f"not applied: it needs {blocked}, which did not deploy"
                 self.out.line(name, f"skipped: it needs {blocked}, which did not deploy")
                 return
-            run.started = self.now()
+            if run.started is None:
+                run.started = self.now()
             if name in self.plan_only:
                 self._plan_only(run)
             else:
@@ -262,20 +286,100 @@ class _Scheduler:
             self.out.line(name, f"FAILED after {self.now() - (run.started or 0):.0f} s: {error}")
         finally:
             run.finished = self.now()
-            self.released[name].set()  # a stack that never became ready still releases its readers
+            self._release(name)  # a stack that never became ready still releases its readers
             self.out.finish(name)
+
+    def _release(self, name: str) -> None:
+        with self.changed:
+            self.released[name].set()
+            self.changed.notify_all()
+
+    def _did_not_deploy(self, names: Iterable[str]) -> str | None:
+        return next((n for n in names if self.deployment.runs[n].status in {"failed", "skipped"}), None)
+
+    def _wait_for_backend(self, name: str) -> str | None:
+        """Block until the bootstrap stack (every backend's bucket) is released; it, if it did not deploy."""
+        backend = sorted(need for need in self.graph.nodes[name].needs if need.startswith(BOOTSTRAP_PREFIX))
+        for need in backend:
+            self.released[need].wait()
+        return self._did_not_deploy(backend)
 
     def _wait_for_needs(self, name: str) -> str | None:
         """Block until every needed stack is released; the first one that did not deploy, if any."""
-        for need in sorted(self.graph.nodes[name].needs, key=self.graph.position.__getitem__):
+        needs = sorted(self.graph.nodes[name].needs, key=self.graph.position.__getitem__)
+        for need in needs:
             self.released[need].wait()
-            if self.deployment.runs[need].status in {"failed", "skipped"}:
-                return need
-        return None
+        return self._did_not_deploy(needs)
+
+    def _apply_early(self, run: StackRun) -> str | None:
+        """Apply what needs only the stacks already ready, while the others are not, whenever that
+        starts a long provider wait; the first needed stack that did not deploy, if any."""
+        node = self.graph.nodes[run.name]
+        if run.name in self.plan_only:
+            return None
+        applied: set[str] = set()
+        while True:
+            with self.changed:
+                ready = {need for need in node.needs if self.released[need].is_set()}
+                failed = self._did_not_deploy(sorted(ready))
+                if failed or ready == node.needs:
+                    return failed
+                targets = self._early_targets(run, node, ready)
+                if self._early_gain(run, node, applied, targets) < EARLY_MIN_WAIT:
+                    self.changed.wait()
+                    continue
+            self._early_step(run, node, targets, waiting_for=sorted(node.needs - ready))
+            applied |= set(targets)
+
+    @staticmethod
+    def _early_targets(run: StackRun, node: StackNode, ready: set[str]) -> tuple[str, ...]:
+        """What needs only ``ready`` stacks; before the readers can start, no wait longer than theirs."""
+        applicable = node.applicable(ready)
+        return node.limit_to_read(applicable) if run.ready is None and node.read else applicable
+
+    @staticmethod
+    def _early_gain(run: StackRun, node: StackNode, applied: set[str], targets: Sequence[str]) -> float:
+        """Seconds of fixed waits that applying ``targets`` now takes off what is left once the needs
+        are ready: of the readers' chain until they can start, else of the whole stack's."""
+        relevant = node.read if run.ready is None and node.read else node.resources.keys()
+        return node.remaining_wait(relevant, applied) - node.remaining_wait(relevant, applied | set(targets))
+
+    def _early_step(self, run: StackRun, node: StackNode, targets: Sequence[str], waiting_for: list[str]) -> None:
+        if run.started is None:
+            run.started = self.now()
+        self.out.line(run.name, f"applying the {len(targets)} resources that need none of {', '.join(waiting_for)}")
+        path = stack_dir(self.outdir, run.name)
+        with self.slots:
+            result = self._step(run, path, targets)
+            ready = run.ready is None and node.read_outputs and node.read <= set(targets)
+            written = outputs(path) if ready else {}
+        run.early += len(result.resources)
+        run.resources += result.resources
+        if ready and node.read_outputs <= written.keys():
+            run.targeted = run.early
+            self._mark_ready(run)
+            waited = (run.ready or 0.0) - run.started
+            self.out.line(run.name, f"ready for the stacks that read it after {waited:.0f} s")
+
+    def _step(self, run: StackRun, path: Path, targets: Sequence[str]) -> ApplyResult:
+        """One apply of the stack (``targets``, or all of it). Steps off the deploy's critical path (its
+        longest chain of fixed waits, ``StackGraph.longest_chain``) run at a lower CPU priority: when a
+        dozen provider processes start on 2 cores, the stacks everyone waits for get the CPU first."""
+        pending = set(targets) if targets else set(self.graph.nodes[run.name].resources) - self.applied[run.name]
+        urgent = self.graph.on_critical_path(run.name, pending, CRITICAL_SLACK)
+        result = apply(path, targets, init_first=self._first_run_of(run.name), background=not urgent)
+        self.applied[run.name] |= pending
+        return result
+
+    def _first_run_of(self, name: str) -> bool:
+        """True once per stack: its first Terraform run in this deploy initializes it."""
+        first = name not in self.initialized
+        self.initialized.add(name)
+        return first
 
     def _mark_ready(self, run: StackRun) -> None:
         run.ready = self.now()
-        self.released[run.name].set()
+        self._release(run.name)
 
     def _plan_only(self, run: StackRun) -> None:
         with self.slots:
@@ -289,23 +393,23 @@ class _Scheduler:
 
     def _apply(self, run: StackRun) -> None:
         path = stack_dir(self.outdir, run.name)
-        targets = self.graph.nodes[run.name].ready_targets
+        targets = self.graph.nodes[run.name].ready_targets if run.ready is None else None
         first_step = f" (first the {len(targets)} resources later stacks read, then the rest)" if targets else ""
-        self.out.line(run.name, f"applying{first_step}")
+        self.out.line(run.name, f"applying{' the rest' if run.early else ''}{first_step}")
         if targets:
             with self.slots:
-                first = apply(path, targets)
-            run.targeted = len(first.resources)
+                first = self._step(run, path, targets)
+            run.targeted = run.early + len(first.resources)
             run.resources += first.resources
             self._mark_ready(run)
             waited = (run.ready or 0.0) - (run.started or 0.0)
             self.out.line(run.name, f"ready for the stacks that read it after {waited:.0f} s")
         with self.slots:
-            rest = apply(path)
+            rest = self._step(run, path, ())
             run.outputs = outputs(path)
         run.resources += rest.resources
         run.status = "applied"
-        if not targets:
+        if run.ready is None:
             self._mark_ready(run)
         if self.on_applied is not None:
             self.on_applied(run)

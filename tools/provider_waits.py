@@ -60,6 +60,12 @@ FIXED_WAITS: Mapping[str, FixedWait] = {
         "Delay 5 s before the first State read (and, for code from a local file, a provider-wide lock "
         "held through it: such functions are created one after another, which is why ours come from S3)",
     ),
+    "aws_vpc": FixedWait(
+        10,
+        "internal/service/ec2/wait.go waitVPCAttributeUpdatedV2 (via vpc_.go, after ModifyVpcAttribute)",
+        "Delay 10 s before the first read of the attribute set on create (DNS hostnames, which the "
+        "interface endpoints' private DNS needs)",
+    ),
     "aws_kms_key": FixedWait(
         12,
         "internal/service/kms/wait.go waitKeyPolicyPropagated, waitKeyRotationEnabledPropagated, waitTagsPropagated",

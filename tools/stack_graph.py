@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,14 @@ class StackConfig:
         roots = self.closure(addresses) if addresses is not None else set(self.resources)
         return max((longest(address) for address in sorted(roots)), default=(0.0, []))
 
+    def upstreams_of(self, address: str) -> frozenset[str]:
+        """The stacks whose outputs ``address`` needs, directly or through what it depends on."""
+        return frozenset(
+            match["stack"]
+            for dependency in self.closure([address])
+            for match in _REMOTE_OUTPUT.finditer(json.dumps(self.resources[dependency]))
+        )
+
     def behind_outputs(self, names: Iterable[str]) -> set[str]:
         """The resources the given outputs refer to (their values and their ``depends_on``)."""
         found: set[str] = set()
@@ -128,11 +136,53 @@ class StackConfig:
 
 @dataclass(frozen=True)
 class StackNode:
-    """A stack, the stacks it must wait for, and the resources its readers need (None: all of them)."""
+    """A stack, the stacks it must wait for, and the resources its readers need (None: all of them).
+
+    ``resources`` maps each managed resource to the stacks whose outputs it needs and the provider's
+    fixed waits on its chain: what can be applied, and what is worth applying, before every stack
+    this one reads from is ready (``tools.deploy``). ``read`` is what the readers need applied,
+    ``read_outputs`` the outputs they read."""
 
     name: str
     needs: frozenset[str]
     ready_targets: tuple[str, ...] | None
+    resources: Mapping[str, EarlyResource] = field(default_factory=dict)
+    read: frozenset[str] = frozenset()
+    read_outputs: frozenset[str] = frozenset()
+
+    def applicable(self, ready: Iterable[str]) -> tuple[str, ...]:
+        """The resources whose upstream stacks are all among ``ready`` (sorted)."""
+        have = set(ready)
+        return tuple(sorted(address for address, early in self.resources.items() if early.upstreams <= have))
+
+    def remaining_wait(self, addresses: Iterable[str], applied: Iterable[str] = ()) -> float:
+        """The longest chain of fixed waits left among ``addresses`` and what they depend on, when
+        ``applied`` (and so what they depend on) is done already."""
+        done, memo = set(applied), {}
+
+        def chain(address: str) -> float:
+            if address in done or address not in self.resources:
+                return 0.0
+            if address not in memo:
+                early = self.resources[address]
+                memo[address] = early.own_wait + max((chain(d) for d in early.depends_on), default=0.0)
+            return memo[address]
+
+        return max((chain(address) for address in addresses), default=0.0)
+
+    def limit_to_read(self, addresses: Iterable[str]) -> tuple[str, ...]:
+        """``addresses`` without waits longer than the chain of what the readers need."""
+        limit = self.remaining_wait(self.read)
+        return tuple(address for address in addresses if self.resources[address].wait_floor <= limit)
+
+
+@dataclass(frozen=True)
+class EarlyResource:
+    upstreams: frozenset[str]  # stacks whose outputs it needs
+    wait_floor: float  # seconds of the provider's fixed waits on its longest chain
+    own_wait: float = 0.0  # seconds the provider waits after creating it (tools.provider_waits)
+    depends_on: frozenset[str] = frozenset()  # the managed resources of the stack it refers to
+    through: float = 0.0  # seconds of fixed waits on the longest chain of the deploy through it
 
 
 @dataclass(frozen=True)
@@ -154,8 +204,28 @@ class StackGraph:
             if name in kept:
                 node = self.nodes[name]
                 read = any(name in self.nodes[other].needs for other in kept)
-                nodes[name] = StackNode(name, node.needs & kept, node.ready_targets if read else None)
+                nodes[name] = StackNode(
+                    name,
+                    node.needs & kept,
+                    node.ready_targets if read else None,
+                    resources={
+                        address: replace(early, upstreams=early.upstreams & kept)
+                        for address, early in node.resources.items()
+                    },
+                    read=node.read if read else frozenset(),
+                    read_outputs=node.read_outputs if read else frozenset(),
+                )
         return StackGraph(tuple(name for name in self.order if name in kept), nodes)
+
+    @cached_property
+    def longest_chain(self) -> float:
+        """The deploy's critical path: its longest chain of the provider's fixed waits (seconds)."""
+        return max((early.through for node in self.nodes.values() for early in node.resources.values()), default=0.0)
+
+    def on_critical_path(self, name: str, addresses: Iterable[str], slack: float) -> bool:
+        """Whether applying ``addresses`` of stack ``name`` is within ``slack`` seconds of the critical path."""
+        resources = self.nodes[name].resources
+        return any(resources[a].through >= self.longest_chain - slack for a in addresses if a in resources)
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -207,16 +277,89 @@ def stack_graph(outdir: Path, env_name: str) -> StackGraph:
     for name in order:
         readers = [other for other in order if name in dependencies[other]]
         wanted = {STATE_BUCKET_OUTPUT} if name.startswith(BOOTSTRAP_PREFIX) else read.get(name, set())
-        nodes[name] = StackNode(name, frozenset(dependencies[name]), _ready_targets(outdir, name, readers, wanted))
-    return StackGraph(tuple(order), nodes)
+        stack = StackConfig.load(outdir, name)
+        nodes[name] = StackNode(
+            name,
+            frozenset(dependencies[name]),
+            _ready_targets(outdir, name, readers, wanted),
+            resources={
+                address: EarlyResource(
+                    stack.upstreams_of(address),
+                    stack.wait_floor([address])[0],
+                    fixed_wait(address.split(".")[-2]),
+                    frozenset(d for d in stack.dependencies_of(address) if not d.startswith("data.")),
+                )
+                for address in sorted(stack.resources)
+                if not address.startswith("data.")
+            },
+            read=frozenset(
+                address
+                for address in (stack.closure(stack.behind_outputs(sorted(wanted))) if readers and wanted else ())
+                if not address.startswith("data.")
+            ),
+            read_outputs=frozenset(wanted if readers else ()),
+        )
+    return StackGraph(tuple(order), _with_tails(nodes))
+
+
+def _with_tails(nodes: Mapping[str, StackNode]) -> dict[str, StackNode]:
+    """Each resource's ``through``: the longest chain of the provider's fixed waits from the start of
+    the deploy to its end that passes through it. Chains run through what depends on a resource in
+    its stack and, when the stack's readers need it, through theirs (every stack's resources need the
+    bootstrap stack's bucket). The resources with the longest chains are the deploy's critical path,
+    which ``tools.deploy`` gives the CPU first."""
+    after: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for name, node in nodes.items():
+        for address, early in node.resources.items():
+            for dependency in early.depends_on:
+                after.setdefault((name, dependency), set()).add((name, address))
+    for name, node in nodes.items():
+        waiting = {
+            (reader.name, address)
+            for reader in nodes.values()
+            if name in reader.needs
+            for address, early in reader.resources.items()
+            if name in early.upstreams or name.startswith(BOOTSTRAP_PREFIX)
+        }
+        for address in node.read:
+            after.setdefault((name, address), set()).update(waiting)
+    before: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for key, followers in after.items():
+        for follower in followers:
+            before.setdefault(follower, set()).add(key)
+
+    def own(key: tuple[str, str]) -> float:
+        return nodes[key[0]].resources[key[1]].own_wait
+
+    tails: dict[tuple[str, str], float] = {}
+    heads: dict[tuple[str, str], float] = {}
+
+    def tail(key: tuple[str, str]) -> float:  # from its creation to the end, its own wait included
+        if key not in tails:
+            tails[key] = own(key) + max((tail(other) for other in sorted(after.get(key, ()))), default=0.0)
+        return tails[key]
+
+    def head(key: tuple[str, str]) -> float:  # from the start to its creation
+        if key not in heads:
+            heads[key] = max((head(other) + own(other) for other in sorted(before.get(key, ()))), default=0.0)
+        return heads[key]
+
+    return {
+        name: replace(
+            node,
+            resources={
+                address: replace(early, through=head((name, address)) + tail((name, address)))
+                for address, early in node.resources.items()
+            },
+        )
+        for name, node in nodes.items()
+    }
 
 
 def _ready_targets(outdir: Path, name: str, readers: list[str], outputs: set[str]) -> tuple[str, ...] | None:
-    """What to apply before the readers may start, or None when that would be the whole stack anyway.
-
-    Besides what the readers need, the first step takes every resource whose own chain of fixed waits
-    is no longer than theirs: it ends within the same time, and the second step is left with only
-    the long waits nobody reads (S3 lifecycle rules), so the stack is done soon after its readers."""
+    """What to apply before the readers may start (what the outputs they read refer to), or None when
+    that would be the whole stack anyway. Nothing more: on 2 cores, every resource in the first step
+    costs the CPU the readers' own first steps need; the rest is applied while they run."""
     if not readers or not outputs:
         return None
     stack = StackConfig.load(outdir, name)
@@ -224,8 +367,6 @@ def _ready_targets(outdir: Path, name: str, readers: list[str], outputs: set[str
     if not needed:
         return None
     managed = sorted(address for address in stack.resources if not address.startswith("data."))
-    floor, _ = stack.wait_floor(needed)
-    targets = needed | {address for address in managed if stack.wait_floor([address])[0] <= floor}
-    if set(managed) <= stack.closure(targets):
+    if set(managed) <= stack.closure(needed):
         return None
-    return tuple(sorted(targets))
+    return tuple(sorted(needed))

@@ -167,10 +167,13 @@ def run_terraform(
     env: Mapping[str, str] | None = None,
     ok_codes: Sequence[int] = (0,),
     timeout: float = 1800,
+    background: bool = False,
 ) -> TerraformResult:
-    """Run one Terraform command in a synthesized stack directory; raise if its exit code is not ok."""
+    """Run one Terraform command in a synthesized stack directory; raise if its exit code is not ok.
+    ``background``: at a lower CPU priority (``nice``), for work nothing waits on yet."""
+    lower = ["nice", "-n", "10"] if background and shutil.which("nice") else []
     completed = subprocess.run(
-        [terraform_binary(), *args],
+        [*lower, terraform_binary(), *args],
         cwd=stack_dir,
         env=terraform_env(env),
         capture_output=True,

@@ -48,14 +48,19 @@ class FakeTerraform:
     def __init__(self, seconds: dict[tuple[str, bool], float], failing: set[str] = frozenset()) -> None:
         self.seconds, self.failing = seconds, failing
         self.calls: list[tuple[str, bool, float, float]] = []
+        self.targets: list[tuple[str, tuple[str, ...]]] = []
         self.running, self.most_at_once = 0, 0
         self.lock, self.t0 = threading.Lock(), time.monotonic()
 
-    def apply(self, path: Path, targets: tuple[str, ...] = ()) -> ApplyResult:
+    def apply(
+        self, path: Path, targets: tuple[str, ...] = (), init_first: bool = True, background: bool = False
+    ) -> ApplyResult:
         with self.lock:
             self.running += 1
             self.most_at_once = max(self.most_at_once, self.running)
         started = time.monotonic() - self.t0
+        self.targets.append((path.name, tuple(targets)))
+
         time.sleep(self.seconds.get((path.name, bool(targets)), 0.01))
         with self.lock:
             self.running -= 1
@@ -83,6 +88,50 @@ def test_readers_start_once_what_they_read_exists_not_when_the_stack_is_done(out
         assert full[reader][0] < full["foundation-dev"][1]  # side by side with foundation's 0.3 s rest
     assert list(deployment.outputs) == ["bootstrap-dev", "foundation-dev", "application-dev", "connect-dev"]
     assert deployment.runs["connect-dev"].status == "applied"
+
+
+def test_a_long_provider_wait_that_needs_no_unready_stack_starts_before_them(
+    outdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """application's KMS key (12 s of provider waits) needs nothing of foundation: it is applied while
+    foundation still applies, and its subnet, which reads foundation's VPC, only once that is ready."""
+    application = {
+        "resource": {
+            "aws_kms_key": {"key": {}},
+            "aws_subnet": {"s": {"vpc_id": REMOTE % ("foundation-dev", "vpc")}},
+        }
+    }
+    (outdir / "stacks" / "application-dev" / "cdk.tf.json").write_text(json.dumps(application))
+    terraform = FakeTerraform({("foundation-dev", True): 0.3, ("foundation-dev", False): 0.3})
+    monkeypatch.setattr(deploy, "apply", terraform.apply)
+    monkeypatch.setattr(deploy, "outputs", lambda path: {})
+    lines: list[str] = []
+    deployment = deploy_env(outdir, "dev", report=lines.append)
+    application_calls = [call for call in terraform.calls if call[0] == "application-dev"]
+    foundation_ready = next(end for name, targeted, _, end in terraform.calls if name == "foundation-dev" and targeted)
+    assert [targets for name, targets in terraform.targets if name == "application-dev"] == [("aws_kms_key.key",), ()]
+    early, main = application_calls
+    assert early[2] < foundation_ready <= main[2]
+    assert deployment.runs["application-dev"].early == 1
+    assert "[application-dev] applying the 1 resources that need none of foundation-dev" in lines
+    assert "[connect-dev] applying" in lines  # nothing worth starting early: one apply
+
+
+def test_a_stack_whose_early_step_depends_on_a_failed_stack_is_skipped(
+    outdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    application = {
+        "resource": {"aws_kms_key": {"key": {}}, "aws_subnet": {"s": {"vpc_id": REMOTE % ("foundation-dev", "vpc")}}}
+    }
+    (outdir / "stacks" / "application-dev" / "cdk.tf.json").write_text(json.dumps(application))
+    terraform = FakeTerraform({("foundation-dev", True): 0.2}, failing={"foundation-dev"})
+    monkeypatch.setattr(deploy, "apply", terraform.apply)
+    monkeypatch.setattr(deploy, "outputs", lambda path: {})
+    lines: list[str] = []
+    with pytest.raises(DeployError):
+        deploy_env(outdir, "dev", report=lines.append)
+    assert [targets for name, targets in terraform.targets if name == "application-dev"] == [("aws_kms_key.key",)]
+    assert "[application-dev] skipped: it needs foundation-dev, which did not deploy" in lines
 
 
 def test_lines_come_out_in_deployment_order_each_naming_its_stack(outdir: Path, fake: FakeTerraform) -> None:

@@ -73,8 +73,9 @@ def test_readers_wait_for_what_they_read_not_for_the_lifecycle_rules(outdir: Pat
     graph = stack_graph(outdir, "dev")
     # The state bucket and what its output depends on; the 55 s lifecycle comes after.
     assert graph.nodes["bootstrap-dev"].ready_targets == ("aws_s3_bucket.state", "aws_s3_bucket_versioning.state_v")
-    # The subnet the data stack reads, plus everything as quick as it (the bucket), not the lifecycle.
-    assert graph.nodes["foundation-dev"].ready_targets == ("aws_s3_bucket.data", "aws_subnet.subnet", "aws_vpc.vpc")
+    # The subnet the data stack reads (-target brings its VPC); the bucket and its lifecycle come after.
+    assert graph.nodes["foundation-dev"].ready_targets == ("aws_subnet.subnet",)
+    assert graph.nodes["foundation-dev"].read == {"aws_subnet.subnet", "aws_vpc.vpc"}
     assert graph.nodes["data-dev"].ready_targets is None  # nobody reads it: one apply
 
 
@@ -106,3 +107,15 @@ def test_a_dependency_cycle_is_refused_naming_the_stacks() -> None:
 def test_a_missing_synthesis_names_the_command_to_run(tmp_path: Path) -> None:
     with pytest.raises(StackGraphError, match=r"synthesize first \(`make synth ENV=dev`\)"):
         stack_graph(tmp_path, "dev")
+
+
+def test_the_critical_path_runs_through_the_longest_chain_of_fixed_waits_across_stacks(outdir: Path) -> None:
+    """The VPC (10 s) leads through the subnet the data stack reads to its subnet group; the bucket's
+    lifecycle (55 s) is the longest chain, after the state bucket every stack needs (bootstrap)."""
+    graph = stack_graph(outdir, "dev")
+    foundation = graph.nodes["foundation-dev"].resources
+    assert foundation["aws_vpc.vpc"].through == 10.0
+    assert foundation["aws_s3_bucket_lifecycle_configuration.data_l"].through == graph.longest_chain == 55.0
+    assert graph.on_critical_path("foundation-dev", ["aws_s3_bucket.data"], slack=10.0)
+    assert not graph.on_critical_path("foundation-dev", ["aws_vpc.vpc", "aws_subnet.subnet"], slack=10.0)
+    assert graph.nodes["data-dev"].resources["aws_db_subnet_group.group"].through == 10.0
