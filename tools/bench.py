@@ -395,7 +395,7 @@ def main(argv: Sequence[str]) -> int:
         from tools.bench_loop import render_floors
 
         print(f"\nmake local, per stack (the deploy itself: {loop['deploy seconds']:.0f} s):")
-        print(render_floors(loop["floors"], loop["deploy floor"], loop["make local"].seconds))
+        print(render_floors(loop["floors"], loop["deploy floor"], loop["critical chain"], loop["make local"].seconds))
     REPORT.parent.mkdir(exist_ok=True)
     report = {
         "measurements": [asdict(m) for m in measurements],

@@ -2,9 +2,12 @@
 report and drift of the applied env, the test suite, and the cold start of the functions a caller
 waits on; and, per stack, the floor the provider's fixed waits leave (tools/provider_waits.py).
 
-The floor of a stack is the longest chain of fixed waits among its resources (what even an
-emulator that answers at once cannot beat); "ready" is the part its readers wait for. The floor of
-the whole deploy follows the stack graph: a stack starts when the stacks it reads are ready.
+The floors are times from the start of the deploy: the least that can pass, through the provider's
+fixed waits alone, before a stack's readers may start ("floor ready") and before its last resource
+is created ("floor done"), following every chain of waits across stacks (tools/stack_graph.py: a
+resource waits for what it refers to in its stack and, when it reads another stack, for what that
+stack's readers need). The floor of the whole deploy is its longest such chain, named resource by
+resource: even an emulator that answers at once cannot beat it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tools.provider_waits import FIXED_WAITS, PROVIDER
-from tools.stack_graph import StackConfig, StackGraph, stack_graph
+from tools.stack_graph import StackConfig, StackGraph, StackNode, stack_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = "local"
@@ -36,9 +39,9 @@ class StackFloor:
     started: float | None
     ready: float | None
     finished: float | None
-    floor_ready: float  # fixed waits before its readers may start
-    floor_whole: float  # fixed waits of the whole stack
-    chain: tuple[str, ...]  # resource types on the longest chain of the whole stack
+    floor_ready: float  # seconds after the deploy starts before its readers may start, at least
+    floor_whole: float  # seconds after the deploy starts before it is done, at least
+    chain: tuple[str, ...]  # resource types on the longest chain of waits inside the stack
 
 
 def stack_floors(outdir: Path, env: str, deploy_report: Mapping[str, Any]) -> list[StackFloor]:
@@ -46,10 +49,8 @@ def stack_floors(outdir: Path, env: str, deploy_report: Mapping[str, Any]) -> li
     runs = {run["name"]: run for run in deploy_report["stacks"]}
     floors = []
     for name in graph.order:
-        stack = StackConfig.load(outdir, name)
-        whole, chain = stack.wait_floor()
-        targets = graph.nodes[name].ready_targets
-        ready = stack.wait_floor(targets)[0] if targets is not None else whole
+        node = graph.nodes[name]
+        _, chain = StackConfig.load(outdir, name).wait_floor()
         run = runs.get(name, {})
         floors.append(
             StackFloor(
@@ -57,27 +58,26 @@ def stack_floors(outdir: Path, env: str, deploy_report: Mapping[str, Any]) -> li
                 run.get("started"),
                 run.get("ready"),
                 run.get("finished"),
-                ready,
-                whole,
+                _created_by(node, node.read or node.resources),
+                _created_by(node, node.resources),
                 tuple(address.split(".")[0] for address in chain),
             )
         )
     return floors
 
 
-def deploy_floor(graph: StackGraph, floors: Sequence[StackFloor]) -> float:
-    """The least a deploy of the graph can take: each stack starts when what it reads is ready."""
-    by_name = {floor.stack: floor for floor in floors}
-    ready_at: dict[str, float] = {}
-    done_at: dict[str, float] = {}
-    for name in graph.order:
-        start = max((ready_at[need] for need in graph.nodes[name].needs if need in ready_at), default=0.0)
-        ready_at[name] = start + by_name[name].floor_ready
-        done_at[name] = start + by_name[name].floor_whole
-    return max(done_at.values(), default=0.0)
+def _created_by(node: StackNode, addresses: Iterable[str]) -> float:
+    """The least time after the deploy starts by which ``addresses`` can all be created."""
+    return max((node.resources[a].head + node.resources[a].own_wait for a in addresses), default=0.0)
 
 
-def render_floors(floors: Sequence[StackFloor], total_floor: float, wall: float) -> str:
+def deploy_floor(graph: StackGraph) -> tuple[float, list[str]]:
+    """The least a deploy of the graph can take, and its chain of fixed waits ("stack: type", in order)."""
+    chain = [f"{stack}: {address.split('.')[0]}" for stack, address in graph.critical_chain()]
+    return graph.longest_chain, chain
+
+
+def render_floors(floors: Sequence[StackFloor], total_floor: float, critical: Sequence[str], wall: float) -> str:
     def seconds(value: float | None) -> str:
         return f"{value:.0f}" if value is not None else "-"
 
@@ -90,14 +90,14 @@ def render_floors(floors: Sequence[StackFloor], total_floor: float, wall: float)
             f"{floor.floor_ready:>12.0f} {floor.floor_whole:>11.0f}  {' -> '.join(floor.chain) or '-'} "
             f"(applied in {took:.0f} s)"
         )
-    used = sorted({kind for floor in floors for kind in floor.chain})
+    used = sorted({kind for floor in floors for kind in floor.chain} | {link.split(": ")[1] for link in critical})
     lines += ["", f"Fixed waits of {PROVIDER} on those chains:"]
     for kind in used:
         wait = FIXED_WAITS[kind]
         lines.append(f"  {kind}: {wait.seconds:.0f} s, {wait.source}: {wait.schedule}")
     lines.append(
-        f"\nfloor of the whole deploy (fixed waits along the stack graph): {total_floor:.0f} s; "
-        f"`make local` measured {wall:.0f} s"
+        f"\nfloor of the whole deploy (its longest chain of fixed waits: {' -> '.join(critical) or '-'}): "
+        f"{total_floor:.0f} s; `make local` measured {wall:.0f} s"
     )
     return "\n".join(lines)
 
@@ -137,7 +137,7 @@ def measure_loop(
         report = json.loads((ROOT / "reports" / f"deploy-{LOCAL}.json").read_text())
         floors = stack_floors(ROOT / "cdktf.out", LOCAL, report)
         results["floors"] = floors
-        results["deploy floor"] = deploy_floor(stack_graph(ROOT / "cdktf.out", LOCAL), floors)
+        results["deploy floor"], results["critical chain"] = deploy_floor(stack_graph(ROOT / "cdktf.out", LOCAL))
         results["deploy seconds"] = report["seconds"]
         for target in ("plan", "plan-report", "drift"):
             progress(f"local loop: make {target} ENV=local (applied, unchanged)")

@@ -182,6 +182,7 @@ class EarlyResource:
     wait_floor: float  # seconds of the provider's fixed waits on its longest chain
     own_wait: float = 0.0  # seconds the provider waits after creating it (tools.provider_waits)
     depends_on: frozenset[str] = frozenset()  # the managed resources of the stack it refers to
+    head: float = 0.0  # seconds of fixed waits that must pass before it can be created, at least
     through: float = 0.0  # seconds of fixed waits on the longest chain of the deploy through it
 
 
@@ -221,6 +222,22 @@ class StackGraph:
     def longest_chain(self) -> float:
         """The deploy's critical path: its longest chain of the provider's fixed waits (seconds)."""
         return max((early.through for node in self.nodes.values() for early in node.resources.values()), default=0.0)
+
+    def critical_chain(self) -> list[tuple[str, str]]:
+        """The (stack, resource) waits of the longest chain, first to last: the deploy's floor."""
+        chain = [
+            (name, address, early.head)
+            for name, node in self.nodes.items()
+            for address, early in node.resources.items()
+            if early.own_wait and early.through == self.longest_chain
+        ]
+        picked: list[tuple[str, str]] = []
+        reached = 0.0
+        for name, address, head in sorted(chain, key=lambda item: (item[2], item[0], item[1])):
+            if head == reached:  # one resource per link (resources waiting side by side share one)
+                picked.append((name, address))
+                reached = head + self.nodes[name].resources[address].own_wait
+        return picked
 
     def on_critical_path(self, name: str, addresses: Iterable[str], slack: float) -> bool:
         """Whether applying ``addresses`` of stack ``name`` is within ``slack`` seconds of the critical path."""
@@ -348,7 +365,9 @@ def _with_tails(nodes: Mapping[str, StackNode]) -> dict[str, StackNode]:
         name: replace(
             node,
             resources={
-                address: replace(early, through=head((name, address)) + tail((name, address)))
+                address: replace(
+                    early, head=head((name, address)), through=head((name, address)) + tail((name, address))
+                )
                 for address, early in node.resources.items()
             },
         )

@@ -56,7 +56,8 @@ def test_state_lives_in_the_env_bucket_one_object_per_stack(deployment: LocalDep
     s3 = deployment.client("s3")
     bucket = deployment.config.state_bucket
     keys = sorted(obj["Key"] for obj in s3.list_objects_v2(Bucket=bucket)["Contents"])
-    drills = [DRILL_KEY] if DRILL_KEY in keys else []  # the state-fault drills' root, running beside the deploy
+    # The state-fault drills' root runs beside the deploy: its state, and its lock while it holds one.
+    drills = [key for key in (DRILL_KEY, f"{DRILL_KEY}.tflock") if key in keys]
     assert keys == sorted([*drills, *(f"local/{name}.tfstate" for name in list(deployment.outputs)[1:])])
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]

@@ -134,7 +134,7 @@ def test_runs_start_from_a_neutral_environment() -> None:
 
 
 def test_the_deploy_floor_follows_what_each_stack_waits_for(tmp_path: Path) -> None:
-    """Each stack starts when what it reads is ready; the floor is the latest end of fixed waits."""
+    """The floor follows every chain of fixed waits across stacks; the longest one is named."""
     from tests.unit.tools.test_stack_graph import REMOTE, write_env
     from tools.bench_loop import deploy_floor, render_floors, stack_floors
     from tools.stack_graph import stack_graph
@@ -158,11 +158,17 @@ def test_the_deploy_floor_follows_what_each_stack_waits_for(tmp_path: Path) -> N
     floors = {floor.stack: floor for floor in stack_floors(outdir, "dev", report)}
     # bootstrap: the KMS key before the state bucket is ready; its lifecycle rules after.
     assert (floors["bootstrap-dev"].floor_ready, floors["bootstrap-dev"].floor_whole) == (12.0, 55.0)
+    # data, after the state bucket: its key, then the database its reader needs.
+    assert (floors["data-dev"].floor_ready, floors["data-dev"].floor_whole) == (104.0, 104.0)
     assert floors["data-dev"].chain == ("aws_kms_key", "aws_db_instance")
     # 12 (state bucket ready) + 92 (data: key, then database) + 25 (the queue) = 129
-    assert deploy_floor(stack_graph(outdir, "dev"), list(floors.values())) == 129.0
-    table = render_floors(list(floors.values()), 129.0, 140.0)
+    total, chain = deploy_floor(stack_graph(outdir, "dev"))
+    assert total == 129.0
+    assert chain == ["bootstrap-dev: aws_kms_key", "data-dev: aws_kms_key", "data-dev: aws_db_instance",
+                     "app-dev: aws_sqs_queue"]  # fmt: skip
+    table = render_floors(list(floors.values()), total, chain, 140.0)
     assert "internal/service/rds/instance.go" in table and "floor of the whole deploy" in table
+    assert "data-dev: aws_kms_key -> data-dev: aws_db_instance" in table
     assert "data-dev" in table and "(applied in 92 s)" in table
 
 
