@@ -244,8 +244,10 @@ class _Scheduler:
         plan_only: Sequence[str],
         jobs: int,
         on_applied: Callable[[StackRun], None] | None = None,
+        background: bool = False,
     ) -> None:
         self.outdir, self.graph, self.plan_only, self.on_applied = outdir, plan, set(plan_only), on_applied
+        self.background = background
         self.out = OrderedReport(plan.order, report)
         self.slots = threading.Semaphore(max(1, jobs))
         self.released = {name: threading.Event() for name in plan.order}
@@ -317,7 +319,6 @@ class _Scheduler:
         node = self.graph.nodes[run.name]
         if run.name in self.plan_only:
             return None
-        applied: set[str] = set()
         while True:
             with self.changed:
                 ready = {need for need in node.needs if self.released[need].is_set()}
@@ -325,11 +326,10 @@ class _Scheduler:
                 if failed or ready == node.needs:
                     return failed
                 targets = self._early_targets(run, node, ready)
-                if self._early_gain(run, node, applied, targets) < EARLY_MIN_WAIT:
+                if self._early_gain(run, node, self.applied[run.name], targets) < EARLY_MIN_WAIT:
                     self.changed.wait()
                     continue
             self._early_step(run, node, targets, waiting_for=sorted(node.needs - ready))
-            applied |= set(targets)
 
     @staticmethod
     def _early_targets(run: StackRun, node: StackNode, ready: set[str]) -> tuple[str, ...]:
@@ -351,7 +351,7 @@ class _Scheduler:
         path = stack_dir(self.outdir, run.name)
         with self.slots:
             result = self._step(run, path, targets)
-            ready = run.ready is None and node.read_outputs and node.read <= set(targets)
+            ready = run.ready is None and node.read_outputs and node.read <= self.applied[run.name]
             written = outputs(path) if ready else {}
         run.early += len(result.resources)
         run.resources += result.resources
@@ -367,7 +367,8 @@ class _Scheduler:
         dozen provider processes start on 2 cores, the stacks everyone waits for get the CPU first."""
         pending = set(targets) if targets else set(self.graph.nodes[run.name].resources) - self.applied[run.name]
         urgent = self.graph.on_critical_path(run.name, pending, CRITICAL_SLACK)
-        result = apply(path, targets, init_first=self._first_run_of(run.name), background=not urgent)
+        background = self.background or not urgent
+        result = apply(path, targets, init_first=self._first_run_of(run.name), background=background)
         self.applied[run.name] |= pending
         return result
 
@@ -424,10 +425,13 @@ def deploy_env(
     plan_only: Sequence[str] = (),
     jobs: int = DEFAULT_JOBS,
     on_applied: Callable[[StackRun], None] | None = None,
+    background: bool = False,
 ) -> Deployment:
     """Apply every stack of ``env_name`` (or just ``only``), side by side where the graph allows.
     Stacks in ``plan_only`` (what the emulator cannot serve) are planned instead, and have no outputs.
     ``on_applied`` is called (from the stack's thread; keep it short) as soon as a stack is applied.
+    ``background``: every Terraform run at a lower CPU priority (a deploy with time to spare beside
+    one without, as in the tests' emulator level).
     Raises DeployError, naming every failed stack and Terraform's error, once nothing else can run."""
     plan = graph(outdir, env_name)
     unknown = sorted(set(only) - set(plan.order))
@@ -437,7 +441,7 @@ def deploy_env(
         )
     if only:
         plan = plan.restricted_to(only)
-    deployment = _Scheduler(outdir, plan, report, plan_only, jobs, on_applied).run()
+    deployment = _Scheduler(outdir, plan, report, plan_only, jobs, on_applied, background).run()
     deployment.env = env_name
     if deployment.failed:
         details = "\n".join(f"{run.name}: {run.error}" for run in deployment.failed)

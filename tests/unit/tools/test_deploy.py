@@ -117,6 +117,49 @@ def test_a_long_provider_wait_that_needs_no_unready_stack_starts_before_them(
     assert "[connect-dev] applying" in lines  # nothing worth starting early: one apply
 
 
+def test_an_early_step_leaves_out_waits_nobody_reads_and_is_skipped_when_it_would_not_shorten_anything(
+    outdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """application: its key is read by connect, its bucket lifecycle (55 s) by nobody: the early step
+    takes the key (and the bucket, which has no wait) but not the lifecycle. connect: its own key
+    (12 s) would end before its queue (25 s, after foundation) anyway, so it waits and applies once."""
+    application = {
+        "resource": {
+            "aws_kms_key": {"key": {}},
+            "aws_s3_bucket": {"b": {}},
+            "aws_s3_bucket_lifecycle_configuration": {"l": {"bucket": "${aws_s3_bucket.b.id}"}},
+            "aws_subnet": {"s": {"vpc_id": REMOTE % ("foundation-dev", "vpc")}},
+        },
+        "output": {"key": {"value": "${aws_kms_key.key.arn}"}},
+    }
+    connect = {
+        "resource": {
+            "aws_kms_key": {"key": {}},
+            "aws_sqs_queue": {
+                "q": {
+                    "name": REMOTE % ("foundation-dev", "vpc"),
+                    "kms_master_key_id": REMOTE % ("application-dev", "key"),
+                }
+            },
+        }
+    }
+    for name, document in {"application-dev": application, "connect-dev": connect}.items():
+        (outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps(document))
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    manifest["stacks"]["connect-dev"]["dependencies"] = ["foundation-dev", "application-dev"]
+    (outdir / "manifest.json").write_text(json.dumps(manifest))
+    terraform = FakeTerraform({("foundation-dev", True): 0.3})
+    monkeypatch.setattr(deploy, "apply", terraform.apply)
+    monkeypatch.setattr(deploy, "outputs", lambda path: {"key": "arn"} if path.name == "application-dev" else {})
+    deploy_env(outdir, "dev", report=lambda line: None)
+    steps = {
+        name: [targets for stack, targets in terraform.targets if stack == name]
+        for name in ("application-dev", "connect-dev")
+    }
+    assert steps["application-dev"][0] == ("aws_kms_key.key", "aws_s3_bucket.b")  # not the 55 s lifecycle
+    assert steps["connect-dev"] == [()]
+
+
 def test_a_stack_whose_early_step_depends_on_a_failed_stack_is_skipped(
     outdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
