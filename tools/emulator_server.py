@@ -20,7 +20,6 @@ import os
 import re
 import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from types import FrameType
@@ -90,20 +89,10 @@ class Served(Protocol_):
 
 
 class EmulatorApp:
-    """moto's application with the plugins in front of it.
-
-    moto's backends are plain Python objects without locks, and the server answers each request on
-    its own thread. EC2's requests are answered one at a time (``SERIALIZED``): with a dozen
-    Terraform processes at once, a security group's default egress rule was now and then missing
-    when the provider revoked it right after creating the group ("InvalidPermission.NotFound"); EC2
-    calls are quick, so the lock costs no measurable time. Other services keep answering side by
-    side (an SQS long poll must not hold everyone up)."""
-
-    SERIALIZED = frozenset({"ec2"})
+    """moto's application with the plugins in front of it."""
 
     def __init__(self, moto_app: WsgiApp, plugins: dict[str, Served]) -> None:
         self.moto_app, self.plugins = moto_app, plugins
-        self._one_at_a_time = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == RESET_PATH and environ.get("REQUEST_METHOD") == "POST":
@@ -112,9 +101,6 @@ class EmulatorApp:
         scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         served = self.plugins.get(scope["service"]) if scope else None
         if served is None or scope is None or not served.handles(environ.get("PATH_INFO", "/")):
-            if scope is not None and scope["service"] in self.SERIALIZED:
-                with self._one_at_a_time:
-                    return list(self.moto_app(environ, start_response))
             return self.moto_app(environ, start_response)
         status, headers, body = served(environ, scope["region"])
         start_response(
