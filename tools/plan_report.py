@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from tools.deploy import (
-    DEFAULT_JOBS,
     PLAN_HAS_CHANGES,
+    PLAN_JOBS,
     PLAN_NO_CHANGES,
     deployment_order,
     for_each_stack,
@@ -240,7 +240,7 @@ def plan_stack(path: Path) -> dict[str, Any]:
     return detailed_plan(path)[1]
 
 
-def report_env(outdir: Path, env: str, stacks: Iterable[str], jobs: int = DEFAULT_JOBS) -> list[StackReport]:
+def report_env(outdir: Path, env: str, stacks: Iterable[str], jobs: int = PLAN_JOBS) -> list[StackReport]:
     """Every stack planned side by side (plans only read state), reported in the order given."""
     names = list(stacks)
     plans = for_each_stack(names, lambda name: plan_stack(outdir / "stacks" / name), jobs)
