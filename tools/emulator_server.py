@@ -6,7 +6,8 @@ Amazon Connect (``tools/emulator_plugins/connect.py``), the Kinesis Video Stream
 (``tools/emulator_plugins/kinesis_video.py``; the rest of Kinesis Video stays with moto) and, given
 a PostgreSQL server, RDS's data (``tools/emulator_plugins/rds_data.py``: instances hold databases,
 snapshots and restores carry them; the control plane stays with moto); CloudTrail's DescribeTrails
-is filtered by the names asked for (``tools/emulator_plugins/cloudtrail.py``). A
+is filtered by the names asked for (``tools/emulator_plugins/cloudtrail.py``); a security group
+revoke the client sends twice is carried out once (``tools/emulator_plugins/ec2_revoke.py``). A
 request's service is read from its SigV4 credential scope, as AWS's front end does. ``/moto-api/reset`` resets the
 plugins too. Started by ``tools/emulator.py`` (``make local``, the tests), never forked from moto.
 
@@ -32,6 +33,7 @@ from werkzeug.serving import run_simple
 
 from tools.emulator_plugins.cloudtrail import CloudTrailNames
 from tools.emulator_plugins.connect import ConnectBackend
+from tools.emulator_plugins.ec2_revoke import RevokeReplays
 from tools.emulator_plugins.kinesis_video import KinesisVideoMedia
 from tools.emulator_plugins.rds_data import RdsDataPlane
 from tools.emulator_plugins.rest_json import Protocol, ServiceError
@@ -116,6 +118,7 @@ def application() -> EmulatorApp:
         "kinesisvideo": KinesisVideoMedia(),
         "rds": RdsDataPlane.from_environment(moto_app),
         "cloudtrail": CloudTrailNames(moto_app),
+        "ec2": RevokeReplays(moto_app),
     }
     return EmulatorApp(moto_app, plugins)
 
