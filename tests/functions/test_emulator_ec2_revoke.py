@@ -20,9 +20,9 @@ def test_a_revoke_sent_again_is_answered_as_done_and_a_rule_never_there_is_refus
     assert described["IpPermissionsEgress"] == []
 
     ssh = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
-    with pytest.raises(ClientError, match="InvalidPermission.NotFound"):
+    with pytest.raises(ClientError, match=r"InvalidPermission\.NotFound"):
         ec2.revoke_security_group_egress(GroupId=group, IpPermissions=ssh)
     other = ec2.create_security_group(GroupName="other", Description="never revoked", VpcId=vpc)["GroupId"]
     ec2.revoke_security_group_egress(GroupId=other, IpPermissions=DEFAULT_EGRESS)
-    with pytest.raises(ClientError, match="InvalidPermission.NotFound"):
+    with pytest.raises(ClientError, match=r"InvalidPermission\.NotFound"):
         ec2.revoke_security_group_egress(GroupId=other, IpPermissions=ssh)
