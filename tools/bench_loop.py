@@ -44,8 +44,7 @@ class StackFloor:
     chain: tuple[str, ...]  # resource types on the longest chain of waits inside the stack
 
 
-def stack_floors(outdir: Path, env: str, deploy_report: Mapping[str, Any]) -> list[StackFloor]:
-    graph = stack_graph(outdir, env)
+def stack_floors(graph: StackGraph, outdir: Path, deploy_report: Mapping[str, Any]) -> list[StackFloor]:
     runs = {run["name"]: run for run in deploy_report["stacks"]}
     floors = []
     for name in graph.order:
@@ -135,9 +134,9 @@ def measure_loop(
         progress("local loop: make local (emulator stopped, venv installed)")
         results["make local"] = timed("make local", [*make, "local"], env, log)
         report = json.loads((ROOT / "reports" / f"deploy-{LOCAL}.json").read_text())
-        floors = stack_floors(ROOT / "cdktf.out", LOCAL, report)
-        results["floors"] = floors
-        results["deploy floor"], results["critical chain"] = deploy_floor(stack_graph(ROOT / "cdktf.out", LOCAL))
+        graph = stack_graph(ROOT / "cdktf.out", LOCAL)
+        results["floors"] = stack_floors(graph, ROOT / "cdktf.out", report)
+        results["deploy floor"], results["critical chain"] = deploy_floor(graph)
         results["deploy seconds"] = report["seconds"]
         for target in ("plan", "plan-report", "drift"):
             progress(f"local loop: make {target} ENV=local (applied, unchanged)")

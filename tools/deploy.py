@@ -32,6 +32,7 @@ Usage: ``python -m tools.deploy ENV [--outdir cdktf.out] [--plan] [--only STACK 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import threading
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from tools.stack_graph import BOOTSTRAP_PREFIX, StackGraph, StackGraphError, StackNode, stack_graph
-from tools.terraform import REPO_ROOT, TerraformError, run_terraform, uses_plugin_cache
+from tools.terraform import REPO_ROOT, TerraformError, run_terraform, uses_plugin_cache, write_cli_config
 
 # `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error.
 PLAN_NO_CHANGES = 0
@@ -89,14 +90,45 @@ def deployment_order(outdir: Path, env_name: str) -> list[str]:
 # Without a provider mirror, `init` fills a shared plugin cache, and two inits at once race on it
 # (tools.terraform.render_cli_config); with the mirror, inits are independent and run side by side.
 _PLUGIN_CACHE_INIT = threading.Lock()
+INIT_STAMP = ".terraform/cc-initialized.sha256"
+LOCK_FILE = ".terraform.lock.hcl"
 
 
 def init(path: Path) -> None:
+    """`terraform init` of a stack, unless it was initialized for exactly this configuration.
+
+    An init verifies the provider's package (a second of CPU) even when nothing changed, and
+    `make plan`, `make plan-report` and `make drift` each start with one per stack. What an init
+    depends on is the stack's ``terraform`` block (backend, required providers) and the CLI config
+    (which mirror); a stamp of both is kept in the stack's ``.terraform`` after a successful init."""
+    stamp, wanted = path / INIT_STAMP, init_fingerprint(path)
+    installed = (path / LOCK_FILE).exists() and (path / ".terraform" / "providers").is_dir()
+    if installed and stamp.exists() and stamp.read_text() == wanted:
+        return
     if uses_plugin_cache():
         with _PLUGIN_CACHE_INIT:
             run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
     else:
         run_terraform(path, "init", "-input=false", "-no-color", "-reconfigure")
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(wanted)
+
+
+def init_fingerprint(path: Path) -> str:
+    """A digest of what `terraform init` reads in ``path``: the ``terraform`` and ``module`` blocks
+    of its JSON configuration files (cdk.tf.json for a synthesized stack), any HCL file whole, and
+    the CLI config Terraform runs with."""
+    digest = hashlib.sha256()
+    for file in sorted(path.glob("*.tf.json")):
+        document = json.loads(file.read_text())
+        digest.update(
+            f"{file.name}\n{json.dumps([document.get('terraform'), document.get('module')], sort_keys=True)}\n".encode()
+        )
+    for file in sorted(path.glob("*.tf")):
+        digest.update(f"{file.name}\n{file.read_text()}\n".encode())
+    config = write_cli_config()
+    digest.update(f"{config}\n{config.read_text()}".encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

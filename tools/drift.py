@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.deploy import deployment_order, for_each_stack, init, plan_only_stacks
-from tools.plan_report import AttributeChange, attribute_changes
+from tools.deploy import PLAN_HAS_CHANGES, PLAN_NO_CHANGES, deployment_order, for_each_stack, init, plan_only_stacks
+from tools.plan_report import AttributeChange, attribute_changes, no_changes
 from tools.terraform import REPO_ROOT, TerraformError, run_terraform
 
 IGNORE_FILE = REPO_ROOT / "security" / "drift-ignore.toml"
@@ -132,11 +132,14 @@ def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRu
 
 
 def refresh_only_plan(path: Path) -> dict[str, Any]:
+    """What a refresh of one stack found; not shown when Terraform found nothing (exit 0)."""
     init(path)
-    run_terraform(
+    planned = run_terraform(
         path, "plan", "-refresh-only", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode",
-        f"-out={PLAN_FILE}", ok_codes=(0, 2),
+        f"-out={PLAN_FILE}", ok_codes=(PLAN_NO_CHANGES, PLAN_HAS_CHANGES),
     )  # fmt: skip
+    if planned.returncode == PLAN_NO_CHANGES:
+        return no_changes()
     return dict(json.loads(run_terraform(path, "show", "-json", "-no-color", PLAN_FILE).stdout))
 
 

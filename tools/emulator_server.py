@@ -7,7 +7,9 @@ Amazon Connect (``tools/emulator_plugins/connect.py``), the Kinesis Video Stream
 a PostgreSQL server, RDS's data (``tools/emulator_plugins/rds_data.py``: instances hold databases,
 snapshots and restores carry them; the control plane stays with moto); CloudTrail's DescribeTrails
 is filtered by the names asked for (``tools/emulator_plugins/cloudtrail.py``); a security group
-revoke the client sends twice is carried out once (``tools/emulator_plugins/ec2_revoke.py``). A
+revoke the client sends twice is carried out once (``tools/emulator_plugins/ec2_revoke.py``). In
+front of it all, an SDK's retry of a call already answered gets that answer again
+(``tools/emulator_plugins/retries.py``), and a connection that drops mid-answer is logged. A
 request's service is read from its SigV4 credential scope, as AWS's front end does. ``/moto-api/reset`` resets the
 plugins too. Started by ``tools/emulator.py`` (``make local``, the tests), never forked from moto.
 
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import sys
 import traceback
@@ -35,10 +36,11 @@ from tools.emulator_plugins.cloudtrail import CloudTrailNames
 from tools.emulator_plugins.connect import ConnectBackend
 from tools.emulator_plugins.ec2_revoke import RevokeReplays
 from tools.emulator_plugins.kinesis_video import KinesisVideoMedia
+from tools.emulator_plugins.moto_call import CREDENTIAL_SCOPE
 from tools.emulator_plugins.rds_data import RdsDataPlane
 from tools.emulator_plugins.rest_json import Protocol, ServiceError
+from tools.emulator_plugins.retries import RetriedRequests
 
-CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/(?P<region>[^/,]+)/(?P<service>[^/,]+)/aws4_request")
 RESET_PATH = "/moto-api/reset"
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -111,7 +113,15 @@ class EmulatorApp:
         return [body]
 
 
-def application() -> EmulatorApp:
+class EmulatorRequestHandler(MotoRequestHandler):
+    """moto's request handler, which also says in the log when an answer did not reach its client."""
+
+    def connection_dropped(self, error: BaseException, environ: dict[str, Any] | None = None) -> None:
+        request = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}" if environ else "a request"
+        print(f"emulator: the connection dropped while answering {request}: {error!r}", file=sys.stderr, flush=True)
+
+
+def application() -> RetriedRequests:
     moto_app = DomainDispatcherApplication(create_backend_app)
     plugins: dict[str, Served] = {
         "connect": Plugin(Protocol("connect"), ConnectBackend()),
@@ -120,7 +130,7 @@ def application() -> EmulatorApp:
         "cloudtrail": CloudTrailNames(moto_app),
         "ec2": RevokeReplays(moto_app),
     }
-    return EmulatorApp(moto_app, plugins)
+    return RetriedRequests(EmulatorApp(moto_app, plugins))
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -135,7 +145,7 @@ def main(argv: Sequence[str]) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs (e.g. SQS queues) from it
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run_simple(args.host, args.port, application(), threaded=True, request_handler=MotoRequestHandler)
+    run_simple(args.host, args.port, application(), threaded=True, request_handler=EmulatorRequestHandler)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +162,15 @@ def terraform_binary() -> str:
     return binary
 
 
+_THIS_THREAD = threading.local()
+
+
+def background_thread() -> None:
+    """From now on, every Terraform process the calling thread starts runs at a lower CPU priority
+    (as ``background=True``); a thread pool's ``initializer`` for work that must not slow another."""
+    _THIS_THREAD.background = True
+
+
 def run_terraform(
     stack_dir: Path,
     *args: str,
@@ -171,6 +181,7 @@ def run_terraform(
 ) -> TerraformResult:
     """Run one Terraform command in a synthesized stack directory; raise if its exit code is not ok.
     ``background``: at a lower CPU priority (``nice``), for work nothing waits on yet."""
+    background = background or getattr(_THIS_THREAD, "background", False)
     lower = ["nice", "-n", "10"] if background and shutil.which("nice") else []
     completed = subprocess.run(
         [*lower, terraform_binary(), *args],

@@ -33,7 +33,7 @@ from tools.emulator import Emulator, start_emulator
 from tools.local_postgres import PostgresServer, running_postgres
 from tools.plan_report import detailed_plan, report_env
 from tools.recovery import aws_client
-from tools.terraform import TerraformError, run_terraform
+from tools.terraform import TerraformError, background_thread, run_terraform
 
 # Background checks at once beside the deploy: two that plan (CPU, 2 cores) and the state-fault
 # drills, which mostly wait on the provider's SQS waits.
@@ -44,7 +44,8 @@ class AfterApply:
     """Callables to run as soon as a stack is applied, on a small pool of their own."""
 
     def __init__(self, workers: int = CHECK_WORKERS) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-apply")
+        # At a lower CPU priority: the DR drill beside them is the level's longest path.
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="after-apply", initializer=background_thread)
         self._applied: set[str] = set()
         self._waiting: dict[str, list[tuple[Callable[[], Any], Future[Any]]]] = defaultdict(list)
         self._lock = threading.Lock()

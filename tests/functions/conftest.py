@@ -136,12 +136,11 @@ def emulator_in_process(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
     loopback port in this process, and every SDK client pointed at it with ``AWS_ENDPOINT_URL``: the
     same store the ``aws`` fixture's clients see, reached over HTTP as the functions reach AWS."""
     from cc_shared import aws as shared_aws
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    from tools.emulator_server import application
+    from tools.emulator_server import EmulatorRequestHandler, application
 
-    server = make_server("127.0.0.1", 0, application(), threaded=True, request_handler=MotoRequestHandler)
+    server = make_server("127.0.0.1", 0, application(), threaded=True, request_handler=EmulatorRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"

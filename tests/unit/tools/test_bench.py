@@ -155,14 +155,15 @@ def test_the_deploy_floor_follows_what_each_stack_waits_for(tmp_path: Path) -> N
     }  # fmt: skip
     outdir = write_env(tmp_path, stacks, {"app-dev": ["data-dev"]})
     report = {"stacks": [{"name": "data-dev", "started": 12.0, "ready": 104.0, "finished": 104.0}]}
-    floors = {floor.stack: floor for floor in stack_floors(outdir, "dev", report)}
+    graph = stack_graph(outdir, "dev")
+    floors = {floor.stack: floor for floor in stack_floors(graph, outdir, report)}
     # bootstrap: the KMS key before the state bucket is ready; its lifecycle rules after.
     assert (floors["bootstrap-dev"].floor_ready, floors["bootstrap-dev"].floor_whole) == (12.0, 55.0)
     # data, after the state bucket: its key, then the database its reader needs.
     assert (floors["data-dev"].floor_ready, floors["data-dev"].floor_whole) == (104.0, 104.0)
     assert floors["data-dev"].chain == ("aws_kms_key", "aws_db_instance")
     # 12 (state bucket ready) + 92 (data: key, then database) + 25 (the queue) = 129
-    total, chain = deploy_floor(stack_graph(outdir, "dev"))
+    total, chain = deploy_floor(graph)
     assert total == 129.0
     assert chain == ["bootstrap-dev: aws_kms_key", "data-dev: aws_kms_key", "data-dev: aws_db_instance",
                      "app-dev: aws_sqs_queue"]  # fmt: skip

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tools.plan_report import MASK, action_of, fit, markdown, stack_report, summary
+from tools.terraform import TerraformResult
 
 
 def change(address: str, actions: list[str], before: Any = None, after: Any = None, **extra: Any) -> dict[str, Any]:
@@ -112,3 +117,33 @@ def test_a_changed_connect_alias_is_a_blocking_replacement() -> None:
     ]
     assert "blocking change(s)" in markdown("prod", [report])
     assert exit_code([report], allow_stateful_changes=False) == EXIT_BLOCKING
+
+
+def test_an_empty_plan_is_not_shown_and_a_plan_with_changes_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`terraform show` starts the provider again; after `plan -detailed-exitcode` said 0 it adds nothing."""
+    import tools.drift as drift
+    import tools.plan_report as plan_report
+
+    commands: list[str] = []
+    plan_exit = [0]
+
+    def terraform(path: Path, *args: str, **kwargs: Any) -> TerraformResult:
+        commands.append(args[0] if args[0] != "plan" or "-refresh-only" not in args else "refresh")
+        shown = json.dumps({"resource_changes": PLAN["resource_changes"], "resource_drift": []})
+        code = plan_exit[0] if args[0] == "plan" else 0
+        return TerraformResult(args, code, shown if args[0] == "show" else "", "")
+
+    for module in (plan_report, drift):
+        monkeypatch.setattr(module, "run_terraform", terraform)
+        monkeypatch.setattr(module, "init", lambda path: None)
+
+    assert plan_report.detailed_plan(tmp_path) == (0, plan_report.no_changes())
+    assert stack_report("data-local", plan_report.no_changes()).changes == ()
+    assert drift.refresh_only_plan(tmp_path) == plan_report.no_changes()
+    assert commands == ["plan", "refresh"]
+
+    plan_exit[0] = 2
+    code, shown = plan_report.detailed_plan(tmp_path)
+    assert code == 2 and stack_report("data-local", shown).blocking
+    assert drift.refresh_only_plan(tmp_path)["resource_changes"]
+    assert commands == ["plan", "refresh", "plan", "show", "refresh", "show"]
