@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TypeVar
 
@@ -67,6 +68,15 @@ EARLY_MIN_WAIT = 10.0
 # longest is on its critical path: it runs at normal CPU priority, the others below it.
 CRITICAL_SLACK = 10.0
 REPORT_DIR = REPO_ROOT / "reports"
+
+
+class Priority(Enum):
+    """Which of a deploy's Terraform runs go below normal CPU priority (``nice``)."""
+
+    CRITICAL_PATH_FIRST = "critical-path-first"  # the steps off its critical path (`make local`)
+    LOW = "low"  # every step: a deploy with time to spare beside one without (the tests' shared deploy)
+    NORMAL = "normal"  # none: the deploy others wait for, beside niced work (the tests' DR drill)
+
 
 Report = Callable[[str], None]
 T = TypeVar("T")
@@ -284,10 +294,10 @@ class _Scheduler:
         plan_only: Sequence[str],
         jobs: int,
         on_applied: Callable[[StackRun], None] | None = None,
-        background: bool = False,
+        priority: Priority = Priority.CRITICAL_PATH_FIRST,
     ) -> None:
         self.outdir, self.graph, self.plan_only, self.on_applied = outdir, plan, set(plan_only), on_applied
-        self.background = background
+        self.priority = priority
         self.out = OrderedReport(plan.order, report)
         self.slots = threading.Semaphore(max(1, jobs))
         self.released = {name: threading.Event() for name in plan.order}
@@ -406,8 +416,10 @@ class _Scheduler:
         longest chain of fixed waits, ``StackGraph.longest_chain``) run at a lower CPU priority: when a
         dozen provider processes start on 2 cores, the stacks everyone waits for get the CPU first."""
         pending = set(targets) if targets else set(self.graph.nodes[run.name].resources) - self.applied[run.name]
-        urgent = self.graph.on_critical_path(run.name, pending, CRITICAL_SLACK)
-        background = self.background or not urgent
+        background = self.priority is Priority.LOW or (
+            self.priority is Priority.CRITICAL_PATH_FIRST
+            and not self.graph.on_critical_path(run.name, pending, CRITICAL_SLACK)
+        )
         result = apply(path, targets, init_first=self._first_run_of(run.name), background=background)
         self.applied[run.name] |= pending
         return result
@@ -465,13 +477,12 @@ def deploy_env(
     plan_only: Sequence[str] = (),
     jobs: int = DEFAULT_JOBS,
     on_applied: Callable[[StackRun], None] | None = None,
-    background: bool = False,
+    priority: Priority = Priority.CRITICAL_PATH_FIRST,
 ) -> Deployment:
     """Apply every stack of ``env_name`` (or just ``only``), side by side where the graph allows.
     Stacks in ``plan_only`` (what the emulator cannot serve) are planned instead, and have no outputs.
     ``on_applied`` is called (from the stack's thread; keep it short) as soon as a stack is applied.
-    ``background``: every Terraform run at a lower CPU priority (a deploy with time to spare beside
-    one without, as in the tests' emulator level).
+    ``priority``: which Terraform runs go below normal CPU priority (``Priority``).
     Raises DeployError, naming every failed stack and Terraform's error, once nothing else can run."""
     plan = graph(outdir, env_name)
     unknown = sorted(set(only) - set(plan.order))
@@ -481,7 +492,7 @@ def deploy_env(
         )
     if only:
         plan = plan.restricted_to(only)
-    deployment = _Scheduler(outdir, plan, report, plan_only, jobs, on_applied, background).run()
+    deployment = _Scheduler(outdir, plan, report, plan_only, jobs, on_applied, priority).run()
     deployment.env = env_name
     if deployment.failed:
         details = "\n".join(f"{run.name}: {run.error}" for run in deployment.failed)

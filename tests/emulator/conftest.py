@@ -28,7 +28,7 @@ import pytest
 from envs import EnvConfig
 from envs.schema import EmulatorConfig
 from tests.emulator import dr_drill, fault_drills
-from tools.deploy import Deployment, StackRun, deploy_env, deployment_order, init, plan_exit_code
+from tools.deploy import Deployment, Priority, StackRun, deploy_env, deployment_order, init, plan_exit_code
 from tools.emulator import Emulator, start_emulator
 from tools.local_postgres import PostgresServer, running_postgres
 from tools.plan_report import detailed_plan, report_env
@@ -156,7 +156,7 @@ def deployment(
             # At a lower CPU priority: the DR drill beside it (deploy, destroy, restore: three chains
             # of RDS waits) is the level's longest path; this deploy and its checks have time to spare.
             finished.set_result(deploy_env(outdir, "local", report=lambda line: None, plan_only=plan_only,
-                                           on_applied=after.applied, background=True))  # fmt: skip
+                                           on_applied=after.applied, priority=Priority.LOW))  # fmt: skip
         except BaseException as error:
             finished.set_exception(error)
         finally:

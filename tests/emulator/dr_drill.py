@@ -112,15 +112,18 @@ def _timed(result: DrillResult, step: str) -> Iterator[None]:
 
 def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> DrillResult:
     from modules.s3 import DataBucket, data_bucket_name
-    from tools.deploy import deploy_env
+    from tools.deploy import Priority, deploy_env
     from tools.emulator_plugins.rds_data import database_name
     from tools.plan_report import PLAN_FILE, detailed_plan, exit_code
     from tools.recovery import plan_layer_destroy, restore_buckets, take_snapshot
     from tools.terraform import run_terraform
 
     config, result = setup.config, DrillResult()
+    # Every step at normal CPU priority: the level ends when the drill does, and a step the deploy's
+    # floor calls off its critical path (the security layer, whose roles the data layer's grants
+    # need) would otherwise queue behind the shared deploy's niced runs.
     with _timed(result, "deploy"):
-        deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS)
+        deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS, priority=Priority.NORMAL)
     database = database_name("cc-local-postgres")
     primary = data_bucket_name(config, DataBucket.VOICEMAIL)
     twin = data_bucket_name(config, DataBucket.VOICEMAIL, replica=True)
@@ -147,7 +150,7 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     result.objects_after_loss = _objects(s3, primary)
 
     with _timed(result, "restore database (apply with rds.restore_from_snapshot)"):
-        deploy_env(setup.restored, "local", report=lambda line: None, only=("data-local",))
+        deploy_env(setup.restored, "local", report=lambda line: None, only=("data-local",), priority=Priority.NORMAL)
     with _timed(result, "restore buckets (restore-buckets FROM=replica)"):
         restore_buckets(config, {config.name: config}, client=client)
     rds = client(config, "rds", config.region)

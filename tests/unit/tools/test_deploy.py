@@ -49,6 +49,7 @@ class FakeTerraform:
         self.seconds, self.failing = seconds, failing
         self.calls: list[tuple[str, bool, float, float]] = []
         self.targets: list[tuple[str, tuple[str, ...]]] = []
+        self.lowered: list[bool] = []  # per apply: whether it ran below normal CPU priority
         self.running, self.most_at_once = 0, 0
         self.lock, self.t0 = threading.Lock(), time.monotonic()
 
@@ -60,6 +61,7 @@ class FakeTerraform:
             self.most_at_once = max(self.most_at_once, self.running)
         started = time.monotonic() - self.t0
         self.targets.append((path.name, tuple(targets)))
+        self.lowered.append(background)
 
         time.sleep(self.seconds.get((path.name, bool(targets)), 0.01))
         with self.lock:
@@ -259,3 +261,14 @@ def test_apply_events_give_resource_durations_and_terraforms_own_errors() -> Non
     timings, errors = parse_apply_events(lines)
     assert timings == [ResourceTiming("aws_db_instance.db", 80.0)]
     assert errors == ["creating RDS DB Instance (aws_db_instance.db): InvalidParameterValue"]
+
+
+def test_priority_lowers_the_steps_off_the_critical_path_all_of_them_or_none(outdir: Path, fake: FakeTerraform) -> None:
+    """By default only steps off the critical path run niced; a deploy with time to spare lowers them
+    all, and the one the others wait for none."""
+    deploy_env(outdir, "dev", report=lambda line: None)
+    assert True in fake.lowered and False in fake.lowered
+    for priority, lowered in ((deploy.Priority.LOW, {True}), (deploy.Priority.NORMAL, {False})):
+        fake.lowered.clear()
+        deploy_env(outdir, "dev", report=lambda line: None, priority=priority)
+        assert set(fake.lowered) == lowered
