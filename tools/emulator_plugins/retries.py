@@ -2,7 +2,8 @@
 
 The AWS SDKs stamp every call with an ``amz-sdk-invocation-id`` that stays the same across its
 retries and an ``amz-sdk-request: attempt=N; max=M`` that counts them. When an answer does not reach
-the client (the connection drops under load), the SDK sends the same call again, and a call that
+the client (under load the client resets the connection while the emulator writes the answer: the
+emulator's log shows ``ConnectionResetError``), the SDK sends the same call again, and a call that
 changes something (CreateFunction, a security group revoke) then fails on what its first attempt
 did: "Function already exist", "InvalidPermission.NotFound". AWS does not lose answers this way; the
 emulator, a development server on a 2-core machine running a dozen Terraform processes, now and
@@ -44,7 +45,7 @@ Clock = Callable[[], float]
 
 @dataclass
 class _Call:
-    """One invocation's first attempt: done once it has answered; ``answer`` kept only for a success."""
+    """An invocation's latest attempt: done once it has answered; ``answer`` kept only for a success."""
 
     started: float
     done: threading.Event = field(default_factory=threading.Event)
@@ -84,7 +85,7 @@ class RetriedRequests:
 
     def __init__(self, app: WsgiApp, log: TextIO | None = None, clock: Clock = time.monotonic) -> None:
         self.app, self._log, self._clock = app, log, clock
-        self._calls: OrderedDict[str, _Call] = OrderedDict()  # invocation id -> its first attempt, oldest first
+        self._calls: OrderedDict[str, _Call] = OrderedDict()  # invocation id -> its latest attempt, oldest first
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
