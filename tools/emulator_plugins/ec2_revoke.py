@@ -7,10 +7,14 @@ rules when it is locked down). The rule is gone either way, which is what the re
 does not lose its answers, so the provider never meets this there. A revoke that moto refuses as
 NotFound is answered as done when the same revoke (same group and rules, same body) succeeded within
 ``REPLAY_SECONDS``; every other refusal, and every other EC2 call, is moto's answer unchanged.
+
+An SDK retry (same invocation id) is answered before it gets here (``retries.py``); what this plugin
+still answers is the same revoke sent as a new call, and each time it does, the emulator's log says so.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from typing import Any
@@ -56,5 +60,9 @@ class RevokeReplays:
                 return status, headers, answer
             done = self._done.get(key)
         if status == 400 and NOT_FOUND in answer and done is not None and now - done <= REPLAY_SECONDS:
+            # An SDK retry never gets here (tools/emulator_plugins/retries.py answers it first): this is
+            # the same revoke sent as a new call. Said in the log, to learn whether this plugin is still needed.
+            again = f"sent again as a new call {now - done:.1f} s after it succeeded: answered as done"
+            print(f"emulator: ec2 {action} {again}", file=sys.stderr, flush=True)
             return 200, {"Content-Type": "text/xml"}, DONE.format(action=action, request="replayed").encode()
         return status, headers, answer
