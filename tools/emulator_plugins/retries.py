@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 from urllib.parse import parse_qs
 
-from tools.emulator_plugins.moto_call import CREDENTIAL_SCOPE
+from tools.emulator_plugins.moto_call import CREDENTIAL_SCOPE, WsgiApp, read_body
 
 StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 KEEP_SECONDS = 300.0  # how long a call's answer is kept: far longer than an SDK waits between attempts (<= 20 s)
 ATTEMPT = re.compile(r"attempt=(?P<attempt>\d+)")
@@ -75,7 +74,7 @@ def _keep_query_action(environ: dict[str, Any]) -> None:
     length = int(environ.get("CONTENT_LENGTH") or 0)
     if not 0 < length <= KEEP_BYTES:
         return
-    body = environ["wsgi.input"].read(length)
+    body = read_body(environ)
     environ["wsgi.input"] = io.BytesIO(body)
     environ[QUERY_ACTION] = parse_qs(body.decode(errors="replace")).get("Action", [""])[0]
 
