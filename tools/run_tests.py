@@ -36,17 +36,22 @@ class Level:
 
     name: str
     markers: str
+    folders: tuple[str, ...]  # what it collects when run without arguments (the markers come from them)
     niceness: int = 0
 
 
 LEVELS = (
-    Level("unit + functions + validate", "unit or functions or validate", COMPUTE_NICENESS),
-    Level("emulator", "emulator"),
-)
+    Level("unit + functions + validate", "unit or functions or validate",
+          ("tests/unit", "tests/functions", "tests/validate"), COMPUTE_NICENESS),
+    Level("emulator", "emulator", ("tests/emulator",)),
+)  # fmt: skip
 
 
 def start(level: Level, extra: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "pytest", "-m", level.markers, *extra]
+    # Without arguments each process collects only its own folders: the emulator level would
+    # otherwise import every test module of the others (3 s) to deselect them. Arguments (a test's
+    # path, -k) go to both processes as given, and pytest collects what they say.
+    command = [sys.executable, "-m", "pytest", "-m", level.markers, *(extra or level.folders)]
     niceness = level.niceness
 
     def lower_priority() -> None:

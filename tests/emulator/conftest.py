@@ -145,8 +145,17 @@ def deployment(
     emulator: Emulator,
     drill_postgres: PostgresServer,
 ) -> Iterator[LocalDeployment]:
-    config = configs["local"].model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url)})
-    outdir = synthesize(config, tmp_path_factory.mktemp("local") / "cdktf.out")
+    # The drill first: it is the longest chain of waits (deploy, destroy, restore), so it starts
+    # after one synth, before the shared deploy's and the other checks' (jsii: one at a time).
+    drill_dir = tmp_path_factory.mktemp("dr-drill")
+    drill_setup = dr_drill.prepare_drill(configs["local"], drill_dir, drill_postgres, synthesize)
+    drill = start_dr_drill(drill_setup)
+    try:
+        config = configs["local"].model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url)})
+        outdir = synthesize(config, tmp_path_factory.mktemp("local") / "cdktf.out")
+    except BaseException as error:
+        drill_setup.restored.set_exception(error)  # the drill stops (and stops its emulator) at its restore
+        raise
     plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
     after = AfterApply()
     finished: Future[Deployment] = Future()
@@ -165,9 +174,7 @@ def deployment(
     deployer = threading.Thread(target=run_deploy, name="deploy", daemon=True)
     deployer.start()
     try:
-        # The drill first: it is the longest chain of waits (deploy, destroy, restore), so it starts
-        # before the other checks are synthesized.
-        drill = start_dr_drill(configs["local"], drill_postgres, tmp_path_factory)
+        dr_drill.synthesize_restore(drill_setup, drill_dir, synthesize)
         checks = {**prepare(config, outdir, after, tmp_path_factory), "dr-drill": drill}
         deployer.join()
         yield LocalDeployment(emulator, config, outdir, finished.result(), checks)
@@ -176,12 +183,9 @@ def deployment(
         after.shutdown()
 
 
-def start_dr_drill(
-    local: EnvConfig, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
-) -> Future[dr_drill.DrillResult]:
+def start_dr_drill(setup: dr_drill.DrillSetup) -> Future[dr_drill.DrillResult]:
     """The DR drill (dr_drill.py) on an emulator of its own, started now: it mostly waits on the
     provider, like the shared deploy beside it."""
-    setup = dr_drill.prepare_drill(local, tmp_path_factory.mktemp("dr-drill"), postgres, synthesize)
     result: Future[dr_drill.DrillResult] = Future()
 
     def run() -> None:
@@ -266,11 +270,12 @@ def _standalone(config: EnvConfig, outdir: Path, workdir: Path, resources: dict[
     """A Terraform root in ``workdir`` with the connect stack's provider settings, local state and
     ``resources`` (a ``resource`` block, where ``${instance_id}`` and ``${instance_arn}`` stand for
     the applied instance's); initialized."""
-    stack = json.loads((outdir / "stacks" / "connect-local" / "cdk.tf.json").read_text())
+    stack_dir = outdir / "stacks" / "connect-local"
+    stack = json.loads((stack_dir / "cdk.tf.json").read_text())
     instance = emulator_client(config, "connect").list_instances()["InstanceSummaryList"][0]
     document = {
         "terraform": {"required_providers": stack["terraform"]["required_providers"]},
-        "provider": stack["provider"],
+        "provider": fault_drills.providers_of(stack_dir),
         "resource": json.loads(json.dumps(resources).replace("${instance_id}", instance["Id"]).replace(
             "${instance_arn}", instance["Arn"])),
     }  # fmt: skip

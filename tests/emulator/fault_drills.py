@@ -45,6 +45,16 @@ class Drill:
         return self.seen
 
 
+def providers_of(stack_dir: Path) -> dict[str, Any]:
+    """``stack_dir``'s provider blocks, for a root in another folder: the files they name (the
+    emulator's AWS config, stacks/base.py) by absolute path."""
+    providers: dict[str, Any] = json.loads((stack_dir / "cdk.tf.json").read_text())["provider"]
+    for block in providers["aws"]:
+        if "shared_config_files" in block:
+            block["shared_config_files"] = [str((stack_dir / name).resolve()) for name in block["shared_config_files"]]
+    return providers
+
+
 def drill_root(stack_dir: Path, workdir: Path) -> Path:
     """A Terraform root with ``stack_dir``'s provider and backend settings (key: ``DRILL_KEY``) and
     one queue; initialized."""
@@ -52,7 +62,7 @@ def drill_root(stack_dir: Path, workdir: Path) -> Path:
     backend = {**stack["terraform"]["backend"]["s3"], "key": DRILL_KEY}
     document = {
         "terraform": {"required_providers": stack["terraform"]["required_providers"], "backend": {"s3": backend}},
-        "provider": stack["provider"],
+        "provider": providers_of(stack_dir),
         "resource": {"aws_sqs_queue": {"a": {"name": f"{QUEUE_PREFIX}a"}}},
     }
     (workdir / "main.tf.json").write_text(json.dumps(document))

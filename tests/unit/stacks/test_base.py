@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import configparser
 from typing import Any
 
 import pytest
 
 from envs import EnvConfig
-from stacks.base import EMULATED_SERVICES
+from stacks.base import EMULATOR_PROFILE, emulator_aws_config
 from tests.conftest import SynthFn
 
 LAYERS = ("foundation", "data", "security", "integration", "application", "connect")
@@ -58,23 +59,42 @@ def test_real_accounts_are_guarded_and_tagged(
                     }
                 }
             ]
-            assert "endpoints" not in provider and "access_key" not in provider
+            assert not {"endpoints", "access_key", "profile", "shared_config_files"} & provider.keys()
 
 
 def test_local_points_provider_and_backend_at_the_emulator(
     platform: dict[str, Any], configs: dict[str, EnvConfig], synth: SynthFn
 ) -> None:
-    url = configs["local"].emulator.url  # type: ignore[union-attr]
-    for stack in platform["local"].layers:
+    emulator = configs["local"].emulator
+    assert emulator is not None
+    local = platform["local"]
+    for stack in (local.account, *local.layers):
         synthesized = synth(stack)
-        (provider,) = synthesized["provider"]["aws"]
-        (endpoints,) = provider["endpoints"]
-        assert set(endpoints.values()) == {url}
-        assert len(endpoints) == len(EMULATED_SERVICES)
-        assert provider["skip_credentials_validation"] is True
+        for provider in synthesized["provider"]["aws"]:  # the replica-region providers too
+            # Every service through the profile's endpoint_url; an `endpoints` block would cost
+            # each provider process about 2.5 s of CPU (stacks/base.py).
+            assert "endpoints" not in provider
+            assert provider["profile"] == EMULATOR_PROFILE
+            (config_file,) = provider["shared_config_files"]
+            assert config_file.startswith("assets/emulator-aws-config/") and config_file.endswith("/aws-config")
+            assert provider["skip_credentials_validation"] is True
         backend = synthesized["terraform"]["backend"]["s3"]
-        assert backend["endpoints"] == {"s3": url, "sts": url}
+        assert backend["endpoints"] == {"s3": emulator.url, "sts": emulator.url}
         assert backend["use_path_style"] is True
+    profiles = configparser.ConfigParser()
+    profiles.read(emulator_aws_config(emulator))
+    assert dict(profiles[f"profile {EMULATOR_PROFILE}"]) == {"endpoint_url": emulator.url}
+
+
+def test_the_emulator_config_file_is_one_per_emulator_url(configs: dict[str, EnvConfig]) -> None:
+    from envs.schema import EmulatorConfig
+
+    default = configs["local"].emulator
+    assert default is not None
+    other = EmulatorConfig(endpoint="http://127.0.0.1:45999")  # type: ignore[arg-type]
+    assert emulator_aws_config(default) == emulator_aws_config(default.model_copy())
+    assert emulator_aws_config(other) != emulator_aws_config(default)
+    assert "endpoint_url = http://127.0.0.1:45999" in emulator_aws_config(other).read_text()
 
 
 def test_tag_drift_the_emulator_causes_is_ignored_on_the_emulator_only(
