@@ -396,6 +396,11 @@ def main(argv: Sequence[str]) -> int:
 
         print(f"\nmake local, per stack (the deploy itself: {loop['deploy seconds']:.0f} s):")
         print(render_floors(loop["floors"], loop["deploy floor"], loop["critical chain"], loop["make local"].seconds))
+        if "drill" in loop:
+            from tools.bench_loop import render_drill
+
+            print("\nmake test's longest path, the DR drill (tests/emulator/dr_drill.py), per step:")
+            print(render_drill(loop["drill"], loop["make test"].seconds))
     REPORT.parent.mkdir(exist_ok=True)
     report = {
         "measurements": [asdict(m) for m in measurements],

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.provider_waits import FIXED_WAITS, PROVIDER
+from tools.provider_waits import DB_INSTANCE_DELETED, DB_INSTANCE_RESTORED, FIXED_WAITS, PROVIDER
+from tools.recovery import DRILL_REPORT
 from tools.stack_graph import StackConfig, StackGraph, StackNode, stack_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,4 +151,41 @@ def measure_loop(
     if with_tests:
         progress("local loop: make test's pytest part (python -m tools.run_tests)")
         results["make test"] = timed("make test (pytest part)", [sys.executable, "-m", "tools.run_tests"], env, log)
+        results["drill"] = DrillFigures.load(DRILL_REPORT)
     return results
+
+
+@dataclass(frozen=True)
+class DrillFigures:
+    """What the DR drill, the emulator level's longest path, took per step, and each step's floor
+    (``tests/emulator/dr_drill.py`` writes them; the test fails if a step beats its floor)."""
+
+    seconds: dict[str, float]
+    floors: dict[str, float]
+    floor_sources: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> DrillFigures:
+        report = json.loads(path.read_text())
+        return cls(report["seconds"], report["floors"], report["floor_sources"])
+
+
+def render_drill(drill: DrillFigures, make_test: float) -> str:
+    """The drill's steps beside their floors: how far `make test` is from what it cannot beat."""
+    header = f"{'step':<58} {'measured s':>10} {'floor s':>8}  floor from"
+    lines = [header, "-" * len(header)]
+    for step, seconds in drill.seconds.items():
+        floor = drill.floors.get(step)
+        shown = f"{floor:>8.0f}" if floor is not None else f"{'-':>8}"
+        lines.append(f"{step:<58} {seconds:>10.1f} {shown}  {drill.floor_sources.get(step, '')}")
+    measured, floor = sum(drill.seconds.values()), sum(drill.floors.values())
+    lines.append(f"{'the steps together':<58} {measured:>10.1f} {floor:>8.0f}")
+    lines += ["", f"Fixed waits of {PROVIDER} in the recovery steps:"]
+    for kind, wait in (("aws_db_instance deleted", DB_INSTANCE_DELETED), ("restored", DB_INSTANCE_RESTORED)):
+        lines.append(f"  {kind}: {wait.seconds:.0f} s, {wait.schedule}")
+    lines.append(
+        f"\n`make test`'s pytest part measured {make_test:.0f} s (goal {MAKE_TEST_TARGET_SECONDS:.0f} s); the drill's "
+        f"steps cannot take less than {floor:.0f} s, and before them come pytest's start, the drill's emulator "
+        "and synth, after them its checks of the restored layer"
+    )
+    return "\n".join(lines)

@@ -78,3 +78,19 @@ def fixed_wait(resource_type: str) -> float:
     """Seconds the provider always waits after creating ``resource_type`` (0 when it does not)."""
     known = FIXED_WAITS.get(resource_type)
     return known.seconds if known else 0.0
+
+
+# The waits of a database's loss and recovery (the DR drill, README "Runbook"): not a create, so
+# not in FIXED_WAITS, but on the longest path of `make test` (tools/bench_loop.py, drill floor).
+DB_INSTANCE_DELETED = FixedWait(
+    60,
+    "internal/service/rds/instance.go waitDBInstanceDeleted",
+    "Delay 1 min before the first read, done at the first read that finds no instance",
+)
+DB_INSTANCE_RESTORED = FixedWait(
+    160,
+    "internal/service/rds/instance.go resourceInstanceCreate (snapshot_identifier), waitDBInstanceAvailableSDKv2",
+    "RestoreDBInstanceFromDBSnapshot, then ModifyDBInstance for what a restore cannot set (backup "
+    "retention and window, maintenance window, managed master password, monitoring, Performance "
+    "Insights), each followed by the 80 s wait of a created instance",
+)

@@ -38,6 +38,9 @@ RESTORED_FROM = "restored-from-version"
 SNAPSHOT_TAG = "cc:snapshot-reason"
 # Resource types destroy-layer keeps (plan_layer_destroy says why).
 KEPT_ON_DESTROY = ("aws_kms_key.", "aws_kms_alias.")
+# What the DR drill (tests/emulator/dr_drill.py) measured, step by step, beside each step's floor:
+# the runbook's recovery times and `make bench`'s floor of `make test` come from it.
+DRILL_REPORT = REPO_ROOT / "reports" / "dr-drill-local.json"
 
 ClientFactory = Callable[[EnvConfig, str, str], Any]
 

@@ -25,9 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.terraform import BACKGROUND_NICENESS
+
 ROOT = Path(__file__).resolve().parent.parent
 HEARTBEAT_SECONDS = 60
-COMPUTE_NICENESS = 10
+COMPUTE_NICENESS = BACKGROUND_NICENESS
 
 
 @dataclass(frozen=True)

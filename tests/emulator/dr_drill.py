@@ -37,6 +37,7 @@ LAMBDAS_SHARED = Path(__file__).resolve().parents[2] / "lambdas" / "shared"
 DRILL_TIME = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # names the snapshot, so the restore config is known up front
 REPLICA_REGION = "us-west-2"
 STACKS = ("bootstrap-local", "foundation-local", "security-local", "data-local")  # data grants on security's roles
+DEPLOY, DESTROY, RESTORE = "deploy", "destroy data layer", "restore database (apply with rds.restore_from_snapshot)"
 VOICEMAILS = {
     "voicemail/support/drill-1.wav": [b"RIFF first recording", b"RIFF re-recorded"],
     "voicemail/billing/drill-2.wav": [b"RIFF billing message"],
@@ -61,6 +62,8 @@ class DrillSetup:
 @dataclass
 class DrillResult:
     seconds: dict[str, float] = field(default_factory=dict)
+    floors: dict[str, float] = field(default_factory=dict)  # the provider's fixed waits on each step
+    floor_sources: dict[str, str] = field(default_factory=dict)  # what sets each floor
     blocked_exit: int | None = None
     blocking: list[str] = field(default_factory=list)
     database_gone_after_destroy: bool = False
@@ -132,7 +135,8 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     # Every step at normal CPU priority: the level ends when the drill does, and a step the deploy's
     # floor calls off its critical path (the security layer, whose roles the data layer's grants
     # need) would otherwise queue behind the shared deploy's niced runs.
-    with _timed(result, "deploy"):
+    result.floors, result.floor_sources = drill_floors(setup.deployed)
+    with _timed(result, DEPLOY):
         deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS, priority=Priority.NORMAL)
     database = database_name("cc-local-postgres")
     primary = data_bucket_name(config, DataBucket.VOICEMAIL)
@@ -153,13 +157,13 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     path, report = plan_layer_destroy(config, setup.deployed, "data")
     result.blocking = sorted(f"{change.address} {change.action}" for change in report.blocking)
     result.blocked_exit = exit_code([report], allow_stateful_changes=False)
-    with _timed(result, "destroy data layer"):
+    with _timed(result, DESTROY):
         run_terraform(path, "apply", "-input=false", "-no-color", PLAN_FILE)
         _lose_every_version(s3, primary)
     result.database_gone_after_destroy = not setup.postgres.has_database(database)
     result.objects_after_loss = _objects(s3, primary)
 
-    with _timed(result, "restore database (apply with rds.restore_from_snapshot)"):
+    with _timed(result, RESTORE):
         restored = setup.restored.result()
         deploy_env(restored, "local", report=lambda line: None, only=("data-local",), priority=Priority.NORMAL)
     with _timed(result, "restore buckets (restore-buckets FROM=replica)"):
@@ -172,6 +176,23 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     result.second_plan_exit, plan = detailed_plan(restored / "stacks" / "data-local")
     result.second_plan = _changed_attributes(plan)
     return result
+
+
+def drill_floors(deployed: Path) -> tuple[dict[str, float], dict[str, str]]:
+    """The least each long step can take (the provider's fixed waits, tools/provider_waits.py), and
+    what sets it: for the deploy, its chain of waits ("stack: resource type", in order)."""
+    from tools.provider_waits import DB_INSTANCE_DELETED, DB_INSTANCE_RESTORED
+    from tools.stack_graph import stack_graph
+
+    graph = stack_graph(deployed, "local").restricted_to(STACKS)
+    chain = " -> ".join(f"{stack}: {address.split('.')[0]}" for stack, address in graph.critical_chain())
+    floors = {DEPLOY: graph.longest_chain, DESTROY: DB_INSTANCE_DELETED.seconds, RESTORE: DB_INSTANCE_RESTORED.seconds}
+    sources = {
+        DEPLOY: chain,
+        DESTROY: f"aws_db_instance deleted: {DB_INSTANCE_DELETED.source}",
+        RESTORE: f"aws_db_instance restored: {DB_INSTANCE_RESTORED.source}",
+    }
+    return floors, sources
 
 
 def _changed_attributes(plan: dict[str, Any]) -> str:

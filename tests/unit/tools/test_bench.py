@@ -196,3 +196,24 @@ def test_local_loop_targets_name_each_goal_and_can_be_missed() -> None:
         "core_api: import, median": True,
         "make test, pytest part": True,
     }
+
+
+def test_the_drill_table_sets_each_step_beside_its_floor(tmp_path: Path) -> None:
+    """What the DR drill wrote (its steps, their floors and sources) is read back and shown."""
+    import json
+
+    from tools.bench_loop import DrillFigures, render_drill
+
+    report = tmp_path / "dr-drill-local.json"
+    report.write_text(json.dumps({
+        "seconds": {"deploy": 130.5, "write data": 0.2, "destroy data layer": 63.0},
+        "floors": {"deploy": 104.0, "destroy data layer": 60.0},
+        "floor_sources": {"deploy": "bootstrap-local: aws_kms_key -> data-local: aws_db_instance",
+                          "destroy data layer": "aws_db_instance deleted: waitDBInstanceDeleted"},
+    }))  # fmt: skip
+    table = render_drill(DrillFigures.load(report), 392.0)
+    rows = {line.split("  ")[0].strip(): line for line in table.splitlines()}
+    assert "130.5" in rows["deploy"] and "104" in rows["deploy"] and "data-local: aws_db_instance" in rows["deploy"]
+    assert rows["write data"].split()[-1] == "-"  # a step without a floor
+    assert "193.7" in rows["the steps together"] and "164" in rows["the steps together"]
+    assert "measured 392 s (goal 360 s)" in table and "cannot take less than 164 s" in table
