@@ -181,8 +181,8 @@ def render_drill(drill: DrillFigures, make_test: float) -> str:
     measured, floor = sum(drill.seconds.values()), sum(drill.floors.values())
     lines.append(f"{'the steps together':<58} {measured:>10.1f} {floor:>8.0f}")
     lines += ["", f"Fixed waits of {PROVIDER} in the recovery steps:"]
-    for kind, wait in (("aws_db_instance deleted", DB_INSTANCE_DELETED), ("restored", DB_INSTANCE_RESTORED)):
-        lines.append(f"  {kind}: {wait.seconds:.0f} s, {wait.schedule}")
+    for kind, wait in (("deleted", DB_INSTANCE_DELETED), ("restored", DB_INSTANCE_RESTORED)):
+        lines.append(f"  aws_db_instance {kind}: {wait.seconds:.0f} s, {wait.schedule}")
     lines.append(
         f"\n`make test`'s pytest part measured {make_test:.0f} s (goal {MAKE_TEST_TARGET_SECONDS:.0f} s); the drill's "
         f"steps cannot take less than {floor:.0f} s, and before them come pytest's start, the drill's emulator "
