@@ -177,7 +177,7 @@ def render_drill(drill: DrillFigures, make_test: float) -> str:
     for step, seconds in drill.seconds.items():
         floor = drill.floors.get(step)
         shown = f"{floor:>8.0f}" if floor is not None else f"{'-':>8}"
-        lines.append(f"{step:<58} {seconds:>10.1f} {shown}  {drill.floor_sources.get(step, '')}")
+        lines.append(f"{step:<58} {seconds:>10.1f} {shown}  {drill.floor_sources.get(step, '')}".rstrip())
     measured, floor = sum(drill.seconds.values()), sum(drill.floors.values())
     lines.append(f"{'the steps together':<58} {measured:>10.1f} {floor:>8.0f}")
     lines += ["", f"Fixed waits of {PROVIDER} in the recovery steps:"]
