@@ -158,7 +158,7 @@ def measure_loop(
 @dataclass(frozen=True)
 class DrillFigures:
     """What the DR drill, the emulator level's longest path, took per step, and each step's floor
-    (``tests/emulator/dr_drill.py`` writes them; the test fails if a step beats its floor)."""
+    with what sets it (``tests/emulator/dr_drill.py`` writes them to ``DRILL_REPORT``)."""
 
     seconds: dict[str, float]
     floors: dict[str, float]

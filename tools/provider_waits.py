@@ -81,7 +81,8 @@ def fixed_wait(resource_type: str) -> float:
 
 
 # The waits of a database's loss and recovery (the DR drill, README "Runbook"): not a create, so
-# not in FIXED_WAITS, but on the longest path of `make test` (tools/bench_loop.py, drill floor).
+# not in FIXED_WAITS, but on the longest path of `make test` (the floors of the drill's steps,
+# tests/emulator/dr_drill.py, which `make bench` prints).
 DB_INSTANCE_DELETED = FixedWait(
     60,
     "internal/service/rds/instance.go waitDBInstanceDeleted",

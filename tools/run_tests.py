@@ -29,7 +29,6 @@ from tools.terraform import BACKGROUND_NICENESS
 
 ROOT = Path(__file__).resolve().parent.parent
 HEARTBEAT_SECONDS = 60
-COMPUTE_NICENESS = BACKGROUND_NICENESS
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Level:
 
 LEVELS = (
     Level("unit + functions + validate", "unit or functions or validate",
-          ("tests/unit", "tests/functions", "tests/validate"), COMPUTE_NICENESS),
+          ("tests/unit", "tests/functions", "tests/validate"), BACKGROUND_NICENESS),
     Level("emulator", "emulator", ("tests/emulator",)),
 )  # fmt: skip
 

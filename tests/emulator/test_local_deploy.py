@@ -604,8 +604,8 @@ def test_dr_drill_restores_the_database_and_buckets_from_snapshot_and_replicas(d
     )
     # The restored layer converges: a second plan has nothing to do.
     assert drill.second_plan_exit == 0, drill.second_plan
-    # The runbook's recovery times come from here (README "Runbook").
-    # Each long step beside its floor (README "Runbook"; `make bench` prints both).
+    # The runbook's recovery times come from here, each long step beside its floor (README
+    # "Runbook"; `make bench` prints both).
     DRILL_REPORT.parent.mkdir(exist_ok=True)
     report = {"seconds": drill.seconds, "floors": drill.floors, "floor_sources": drill.floor_sources}
     DRILL_REPORT.write_text(json.dumps(report, indent=2) + "\n")
