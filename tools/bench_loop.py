@@ -185,7 +185,7 @@ def render_drill(drill: DrillFigures, make_test: float) -> str:
         lines.append(f"  aws_db_instance {kind}: {wait.seconds:.0f} s, {wait.schedule}")
     lines.append(
         f"\n`make test`'s pytest part measured {make_test:.0f} s (goal {MAKE_TEST_TARGET_SECONDS:.0f} s); the drill's "
-        f"steps cannot take less than {floor:.0f} s, and before them come pytest's start, the drill's emulator "
-        "and synth, after them its checks of the restored layer"
+        f"steps took {measured:.0f} s and cannot take less than {floor:.0f} s (the provider's fixed waits); "
+        f"the other {make_test - measured:.0f} s are pytest's start and end around the drill"
     )
     return "\n".join(lines)

@@ -57,6 +57,7 @@ class DrillSetup:
     # The restoring config's cdktf.out: synthesized once the drill runs (``synthesize_restore``),
     # so that the drill, the level's longest path, starts after one synth instead of two.
     restored: Future[Path] = field(default_factory=Future)
+    prepared_in: float = 0.0  # seconds to start its emulator and synthesize the deployed config
 
 
 @dataclass
@@ -88,13 +89,16 @@ def prepare_drill(
     """Start the drill's emulator on ``postgres`` and synthesize the deployed config (jsii: caller's thread)."""
     from tools.recovery import snapshot_identifier
 
+    started = time.monotonic()
     emulator = start_emulator(log_path=workdir / "emulator.log", postgres=postgres)
     config = drill_config(local, emulator)
     snapshot = snapshot_identifier(config, DRILL_TIME)
     restoring = config.model_copy(update={"rds": config.rds.model_copy(update={"restore_from_snapshot": snapshot})})
     (workdir / "deployed").mkdir()
     deployed = synthesize(config, workdir / "deployed" / "cdktf.out")
-    return DrillSetup(postgres, emulator, config, deployed, restoring, snapshot)
+    setup = DrillSetup(postgres, emulator, config, deployed, restoring, snapshot)
+    setup.prepared_in = round(time.monotonic() - started, 1)
+    return setup
 
 
 def synthesize_restore(setup: DrillSetup, workdir: Path, synthesize: Callable[[EnvConfig, Path], Path]) -> None:
@@ -132,6 +136,7 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     from tools.terraform import run_terraform
 
     config, result = setup.config, DrillResult()
+    result.seconds["start (its emulator, synth of the env)"] = setup.prepared_in
     # Every step at normal CPU priority: the level ends when the drill does, and a step the deploy's
     # floor calls off its critical path (the security layer, whose roles the data layer's grants
     # need) would otherwise queue behind the shared deploy's niced runs.
@@ -154,9 +159,10 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     with _timed(result, "snapshot"):
         take_snapshot(config, "dr drill", client(config, "rds", config.region), now=DRILL_TIME, poll_seconds=1)
 
-    path, report = plan_layer_destroy(config, setup.deployed, "data")
-    result.blocking = sorted(f"{change.address} {change.action}" for change in report.blocking)
-    result.blocked_exit = exit_code([report], allow_stateful_changes=False)
+    with _timed(result, "plan report of the destroy (blocking, exit 3)"):
+        path, report = plan_layer_destroy(config, setup.deployed, "data")
+        result.blocking = sorted(f"{change.address} {change.action}" for change in report.blocking)
+        result.blocked_exit = exit_code([report], allow_stateful_changes=False)
     with _timed(result, DESTROY):
         run_terraform(path, "apply", "-input=false", "-no-color", PLAN_FILE)
         _lose_every_version(s3, primary)
@@ -168,13 +174,14 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
         deploy_env(restored, "local", report=lambda line: None, only=("data-local",), priority=Priority.NORMAL)
     with _timed(result, "restore buckets (restore-buckets FROM=replica)"):
         restore_buckets(config, {config.name: config}, client=client)
-    rds = client(config, "rds", config.region)
-    [instance] = rds.describe_db_instances(DBInstanceIdentifier="cc-local-postgres")["DBInstances"]
-    result.restored_snapshot = instance.get("DBSnapshotIdentifier") or setup.snapshot
-    result.rows_restored = _read_rows(setup.postgres, database)
-    result.objects_restored = _objects(s3, primary)
-    result.second_plan_exit, plan = detailed_plan(restored / "stacks" / "data-local")
-    result.second_plan = _changed_attributes(plan)
+    with _timed(result, "read back: rows, versions, a second plan"):
+        rds = client(config, "rds", config.region)
+        [instance] = rds.describe_db_instances(DBInstanceIdentifier="cc-local-postgres")["DBInstances"]
+        result.restored_snapshot = instance.get("DBSnapshotIdentifier") or setup.snapshot
+        result.rows_restored = _read_rows(setup.postgres, database)
+        result.objects_restored = _objects(s3, primary)
+        result.second_plan_exit, plan = detailed_plan(restored / "stacks" / "data-local")
+        result.second_plan = _changed_attributes(plan)
     return result
 
 

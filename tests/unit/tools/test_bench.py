@@ -216,4 +216,5 @@ def test_the_drill_table_sets_each_step_beside_its_floor(tmp_path: Path) -> None
     assert "130.5" in rows["deploy"] and "104" in rows["deploy"] and "data-local: aws_db_instance" in rows["deploy"]
     assert rows["write data"].split()[-1] == "-"  # a step without a floor
     assert "193.7" in rows["the steps together"] and "164" in rows["the steps together"]
-    assert "measured 392 s (goal 360 s)" in table and "cannot take less than 164 s" in table
+    assert "measured 392 s (goal 360 s)" in table and "took 194 s and cannot take less than 164 s" in table
+    assert "the other 198 s are pytest's start and end" in table
