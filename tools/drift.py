@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.deploy import PLAN_HAS_CHANGES, PLAN_NO_CHANGES, deployment_order, for_each_stack, init, plan_only_stacks
-from tools.plan_report import AttributeChange, attribute_changes, no_changes
-from tools.terraform import REPO_ROOT, TerraformError, run_terraform
+from tools.deploy import deployment_order, for_each_stack, plan_only_stacks
+from tools.plan_report import AttributeChange, attribute_changes, detailed_plan
+from tools.terraform import REPO_ROOT, TerraformError
 
 IGNORE_FILE = REPO_ROOT / "security" / "drift-ignore.toml"
 PLAN_FILE = "drift.tfplan"
@@ -133,14 +133,7 @@ def drifted_resources(stack: str, plan: dict[str, Any], rules: Sequence[IgnoreRu
 
 def refresh_only_plan(path: Path) -> dict[str, Any]:
     """What a refresh of one stack found; not shown when Terraform found nothing (exit 0)."""
-    init(path)
-    planned = run_terraform(
-        path, "plan", "-refresh-only", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode",
-        f"-out={PLAN_FILE}", ok_codes=(PLAN_NO_CHANGES, PLAN_HAS_CHANGES),
-    )  # fmt: skip
-    if planned.returncode == PLAN_NO_CHANGES:
-        return no_changes()
-    return dict(json.loads(run_terraform(path, "show", "-json", "-no-color", PLAN_FILE).stdout))
+    return detailed_plan(path, "-refresh-only", plan_file=PLAN_FILE)[1]
 
 
 def markdown(env: str, drifted: Sequence[DriftedResource]) -> str:

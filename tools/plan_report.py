@@ -225,19 +225,20 @@ def summary(env: str, reports: Sequence[StackReport]) -> dict[str, Any]:
     }
 
 
-def detailed_plan(path: Path) -> tuple[int, dict[str, Any]]:
-    """A saved plan of one stack: `-detailed-exitcode` (0 no changes, 2 changes) and its JSON.
+def detailed_plan(path: Path, *options: str, plan_file: str = PLAN_FILE) -> tuple[int, dict[str, Any]]:
+    """A saved plan of one stack (``options``: e.g. ``-refresh-only``): `-detailed-exitcode` (0 no
+    changes, 2 changes) and its JSON.
 
     A plan without changes is not shown: its JSON would only list every resource as a no-op, and
     `terraform show` starts the provider again (a second or two of CPU per stack)."""
     init(path)
     planned = run_terraform(
-        path, "plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", f"-out={PLAN_FILE}",
+        path, "plan", *options, "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", f"-out={plan_file}",
         ok_codes=(PLAN_NO_CHANGES, PLAN_HAS_CHANGES),
     )  # fmt: skip
     if planned.returncode == PLAN_NO_CHANGES:
         return planned.returncode, no_changes()
-    shown = run_terraform(path, "show", "-json", "-no-color", PLAN_FILE)
+    shown = run_terraform(path, "show", "-json", "-no-color", plan_file)
     return planned.returncode, dict(json.loads(shown.stdout))
 
 
