@@ -45,7 +45,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from tools.stack_graph import BOOTSTRAP_PREFIX, StackGraph, StackGraphError, StackNode, stack_graph
-from tools.terraform import REPO_ROOT, TerraformError, run_terraform, uses_plugin_cache, write_cli_config
+from tools.terraform import (
+    BACKGROUND_NICENESS,
+    REPO_ROOT,
+    TerraformError,
+    run_terraform,
+    uses_plugin_cache,
+    write_cli_config,
+)
 
 # `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error.
 PLAN_NO_CHANGES = 0
@@ -70,12 +77,20 @@ CRITICAL_SLACK = 10.0
 REPORT_DIR = REPO_ROOT / "reports"
 
 
-class Priority(Enum):
-    """Which of a deploy's Terraform runs go below normal CPU priority (``nice``)."""
+# `nice` of a step off the critical path of the deploy others wait for, when niced work runs beside
+# it: behind that critical path (CPU weight 110 against 1024), ~7x ahead of the niced work (15).
+AHEAD_OF_BACKGROUND_NICENESS = 10
 
-    CRITICAL_PATH_FIRST = "critical-path-first"  # the steps off its critical path (`make local`)
-    LOW = "low"  # every step: a deploy with time to spare beside one without (the tests' shared deploy)
-    NORMAL = "normal"  # none: the deploy others wait for, beside niced work (the tests' DR drill)
+
+class Priority(Enum):
+    """How far below normal CPU priority (``nice``) a deploy's steps run: (on its critical path, off it)."""
+
+    CRITICAL_PATH_FIRST = (0, BACKGROUND_NICENESS)  # nothing else runs (`make local`)
+    LOW = (BACKGROUND_NICENESS, BACKGROUND_NICENESS)  # time to spare beside a deploy without (the tests' shared one)
+    # The deploy others wait for, beside niced work (the tests' DR drill): a step the floor calls off
+    # its critical path (the security layer, whose roles the data layer's last step needs) still
+    # must not queue behind that work.
+    AHEAD_OF_BACKGROUND = (0, AHEAD_OF_BACKGROUND_NICENESS)
 
 
 Report = Callable[[str], None]
@@ -178,16 +193,16 @@ def parse_apply_events(lines: Iterable[str]) -> tuple[list[ResourceTiming], list
     return timings, errors
 
 
-def apply(path: Path, targets: Sequence[str] = (), init_first: bool = True, background: bool = False) -> ApplyResult:
+def apply(path: Path, targets: Sequence[str] = (), init_first: bool = True, niceness: int = 0) -> ApplyResult:
     """`terraform apply` of a stack (only ``targets`` and what they need, when given); ``init_first``
     False when this deploy has initialized the stack already (an init costs a second of CPU);
-    ``background`` at a lower CPU priority."""
+    ``niceness``: how far below normal CPU priority it runs."""
     if init_first:
         init(path)
     started = time.monotonic()
     arguments = ["apply", "-input=false", "-no-color", "-auto-approve", "-json", f"-parallelism={APPLY_PARALLELISM}",
                  *(f"-target={t}" for t in targets)]  # fmt: skip
-    result = run_terraform(path, *arguments, ok_codes=(0, 1), background=background)
+    result = run_terraform(path, *arguments, ok_codes=(0, 1), niceness=niceness)
     timings, errors = parse_apply_events(result.stdout.splitlines())
     if result.returncode != 0:
         message = "\n".join(errors) or result.describe()
@@ -415,12 +430,11 @@ class _Scheduler:
         """One apply of the stack (``targets``, or all of it). Steps off the deploy's critical path (its
         longest chain of fixed waits, ``StackGraph.longest_chain``) run at a lower CPU priority: when a
         dozen provider processes start on 2 cores, the stacks everyone waits for get the CPU first."""
-        pending = set(targets) if targets else set(self.graph.nodes[run.name].resources) - self.applied[run.name]
-        background = self.priority is Priority.LOW or (
-            self.priority is Priority.CRITICAL_PATH_FIRST
-            and not self.graph.on_critical_path(run.name, pending, CRITICAL_SLACK)
-        )
-        result = apply(path, targets, init_first=self._first_run_of(run.name), background=background)
+        node = self.graph.nodes[run.name]
+        pending = (node.with_dependencies(targets) if targets else set(node.resources)) - self.applied[run.name]
+        on_path, off_path = self.priority.value
+        niceness = on_path if self.graph.on_critical_path(run.name, pending, CRITICAL_SLACK) else off_path
+        result = apply(path, targets, init_first=self._first_run_of(run.name), niceness=niceness)
         self.applied[run.name] |= pending
         return result
 

@@ -155,6 +155,17 @@ class StackNode:
         have = set(ready)
         return tuple(sorted(address for address, early in self.resources.items() if early.upstreams <= have))
 
+    def with_dependencies(self, addresses: Iterable[str]) -> set[str]:
+        """``addresses`` and every resource of the stack they depend on: what ``apply -target`` applies."""
+        found: set[str] = set()
+        pending = [address for address in addresses if address in self.resources]
+        while pending:
+            address = pending.pop()
+            if address not in found:
+                found.add(address)
+                pending.extend(d for d in self.resources[address].depends_on if d in self.resources)
+        return found
+
     def remaining_wait(self, addresses: Iterable[str], applied: Iterable[str] = ()) -> float:
         """The longest chain of fixed waits left among ``addresses`` and what they depend on, when
         ``applied`` (and so what they depend on) is done already."""

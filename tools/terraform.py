@@ -170,9 +170,13 @@ BACKGROUND_NICENESS = 19
 
 
 def background_thread() -> None:
-    """From now on, every Terraform process the calling thread starts runs at a lower CPU priority
-    (as ``background=True``); a thread pool's ``initializer`` for work that must not slow another."""
+    """From now on, every Terraform process the calling thread starts runs at ``BACKGROUND_NICENESS``;
+    a thread pool's ``initializer`` for work that must not slow another.
+    On Linux, where niceness is per thread, the thread itself too, and so every thread and process
+    it starts later (a plan's pool of workers, a test's own subprocesses)."""
     _THIS_THREAD.background = True
+    if sys.platform == "linux":
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
 
 
 def run_terraform(
@@ -181,12 +185,14 @@ def run_terraform(
     env: Mapping[str, str] | None = None,
     ok_codes: Sequence[int] = (0,),
     timeout: float = 1800,
-    background: bool = False,
+    niceness: int = 0,
 ) -> TerraformResult:
     """Run one Terraform command in a synthesized stack directory; raise if its exit code is not ok.
-    ``background``: at a lower CPU priority (``nice``), for work nothing waits on yet."""
-    background = background or getattr(_THIS_THREAD, "background", False)
-    lower = ["nice", "-n", str(BACKGROUND_NICENESS)] if background and shutil.which("nice") else []
+    ``niceness``: how far below normal CPU priority (``nice``) it runs; ``BACKGROUND_NICENESS`` for
+    work nothing waits on yet (every run of a ``background_thread``)."""
+    if getattr(_THIS_THREAD, "background", False):
+        niceness = BACKGROUND_NICENESS
+    lower = ["nice", "-n", str(niceness)] if niceness and shutil.which("nice") else []
     completed = subprocess.run(
         [*lower, terraform_binary(), *args],
         cwd=stack_dir,

@@ -136,13 +136,13 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     from tools.terraform import run_terraform
 
     config, result = setup.config, DrillResult()
+    ahead = Priority.AHEAD_OF_BACKGROUND
     result.seconds["start (its emulator, synth of the env)"] = setup.prepared_in
-    # Every step at normal CPU priority: the level ends when the drill does, and a step the deploy's
-    # floor calls off its critical path (the security layer, whose roles the data layer's grants
-    # need) would otherwise queue behind the shared deploy's niced runs.
+    # The level ends when the drill does: its deploys go ahead of the niced work beside it (the
+    # shared deploy, the tests, the computing levels), their critical path first.
     result.floors, result.floor_sources = drill_floors(setup.deployed)
     with _timed(result, DEPLOY):
-        deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS, priority=Priority.NORMAL)
+        deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS, priority=ahead)
     database = database_name("cc-local-postgres")
     primary = data_bucket_name(config, DataBucket.VOICEMAIL)
     twin = data_bucket_name(config, DataBucket.VOICEMAIL, replica=True)
@@ -171,7 +171,7 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
 
     with _timed(result, RESTORE):
         restored = setup.restored.result()
-        deploy_env(restored, "local", report=lambda line: None, only=("data-local",), priority=Priority.NORMAL)
+        deploy_env(restored, "local", report=lambda line: None, only=("data-local",), priority=ahead)
     with _timed(result, "restore buckets (restore-buckets FROM=replica)"):
         restore_buckets(config, {config.name: config}, client=client)
     with _timed(result, "read back: rows, versions, a second plan"):

@@ -12,7 +12,7 @@ import pytest
 
 import tools.deploy as deploy
 from tools.deploy import ApplyResult, DeployError, OrderedReport, ResourceTiming, deploy_env, parse_apply_events
-from tools.terraform import TerraformError
+from tools.terraform import BACKGROUND_NICENESS, TerraformError
 
 REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-%s.outputs.%s}"
 
@@ -49,19 +49,19 @@ class FakeTerraform:
         self.seconds, self.failing = seconds, failing
         self.calls: list[tuple[str, bool, float, float]] = []
         self.targets: list[tuple[str, tuple[str, ...]]] = []
-        self.lowered: list[bool] = []  # per apply: whether it ran below normal CPU priority
+        self.lowered: list[int] = []  # per apply: how far below normal CPU priority it ran (nice)
         self.running, self.most_at_once = 0, 0
         self.lock, self.t0 = threading.Lock(), time.monotonic()
 
     def apply(
-        self, path: Path, targets: tuple[str, ...] = (), init_first: bool = True, background: bool = False
+        self, path: Path, targets: tuple[str, ...] = (), init_first: bool = True, niceness: int = 0
     ) -> ApplyResult:
-        with self.lock:
+        with self.lock:  # one lock for both lists: an apply's entries share an index
             self.running += 1
             self.most_at_once = max(self.most_at_once, self.running)
+            self.targets.append((path.name, tuple(targets)))
+            self.lowered.append(niceness)
         started = time.monotonic() - self.t0
-        self.targets.append((path.name, tuple(targets)))
-        self.lowered.append(background)
 
         time.sleep(self.seconds.get((path.name, bool(targets)), 0.01))
         with self.lock:
@@ -263,12 +263,52 @@ def test_apply_events_give_resource_durations_and_terraforms_own_errors() -> Non
     assert errors == ["creating RDS DB Instance (aws_db_instance.db): InvalidParameterValue"]
 
 
-def test_priority_lowers_the_steps_off_the_critical_path_all_of_them_or_none(outdir: Path, fake: FakeTerraform) -> None:
+def test_priority_lowers_the_steps_off_the_critical_path_all_of_them_or_less_than_niced_work(
+    outdir: Path, fake: FakeTerraform
+) -> None:
     """By default only steps off the critical path run niced; a deploy with time to spare lowers them
-    all, and the one the others wait for none."""
+    all; the one the others wait for keeps its critical path at normal priority and its other steps
+    ahead of the niced work."""
     deploy_env(outdir, "dev", report=lambda line: None)
-    assert True in fake.lowered and False in fake.lowered
-    for priority, lowered in ((deploy.Priority.LOW, {True}), (deploy.Priority.NORMAL, {False})):
+    assert set(fake.lowered) == {0, BACKGROUND_NICENESS}
+    expected = {
+        deploy.Priority.LOW: {BACKGROUND_NICENESS},
+        deploy.Priority.AHEAD_OF_BACKGROUND: {0, deploy.AHEAD_OF_BACKGROUND_NICENESS},
+    }
+    for priority, lowered in expected.items():
         fake.lowered.clear()
         deploy_env(outdir, "dev", report=lambda line: None, priority=priority)
         assert set(fake.lowered) == lowered
+    assert 0 < deploy.AHEAD_OF_BACKGROUND_NICENESS < BACKGROUND_NICENESS
+
+
+def test_what_a_ready_step_applied_through_its_targets_dependencies_does_not_keep_the_rest_on_the_critical_path(
+    tmp_path: Path, fake: FakeTerraform
+) -> None:
+    """foundation's readers read its subnet: the ready step targets the subnet, and Terraform applies
+    the VPC (10 s, on the way to data's database) with it. The rest (a log group) is off the critical
+    path, so it runs niced."""
+    documents = {
+        "bootstrap-dev": {
+            "resource": {"aws_s3_bucket": {"state": {}}},
+            "output": {"state_bucket_name": {"value": "${aws_s3_bucket.state.bucket}"}},
+        },
+        "foundation-dev": {
+            "resource": {
+                "aws_vpc": {"vpc": {}},
+                "aws_subnet": {"s": {"vpc_id": "${aws_vpc.vpc.id}"}},
+                "aws_cloudwatch_log_group": {"flow_logs": {}},
+            },
+            "output": {"subnet": {"value": "${aws_subnet.s.id}"}},
+        },
+        "data-dev": {"resource": {"aws_db_instance": {"db": {"subnet": REMOTE % ("foundation-dev", "subnet")}}}},
+    }
+    for name, document in documents.items():
+        (tmp_path / "stacks" / name).mkdir(parents=True)
+        (tmp_path / "stacks" / name / "cdk.tf.json").write_text(json.dumps(document))
+    stacks = {name: {"dependencies": ["foundation-dev"] if name == "data-dev" else []} for name in documents}
+    (tmp_path / "manifest.json").write_text(json.dumps({"stacks": stacks}))
+    deploy_env(tmp_path, "dev", report=lambda line: None)
+    steps = zip(fake.targets, fake.lowered, strict=True)
+    foundation = [(targets, nice) for (name, targets), nice in steps if name == "foundation-dev"]
+    assert foundation == [(("aws_subnet.s",), 0), ((), BACKGROUND_NICENESS)]
