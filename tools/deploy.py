@@ -431,7 +431,7 @@ class _Scheduler:
         longest chain of fixed waits, ``StackGraph.longest_chain``) run at a lower CPU priority: when a
         dozen provider processes start on 2 cores, the stacks everyone waits for get the CPU first."""
         node = self.graph.nodes[run.name]
-        pending = (node.with_dependencies(targets) if targets else set(node.resources)) - self.applied[run.name]
+        pending = (node.closure(targets) if targets else set(node.resources)) - self.applied[run.name]
         on_path, off_path = self.priority.value
         niceness = on_path if self.graph.on_critical_path(run.name, pending, CRITICAL_SLACK) else off_path
         result = apply(path, targets, init_first=self._first_run_of(run.name), niceness=niceness)

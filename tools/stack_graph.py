@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -57,6 +57,20 @@ def references(value: Any) -> set[str]:
     return found
 
 
+def _closure(
+    addresses: Iterable[str], known: Container[str], dependencies_of: Callable[[str], Iterable[str]]
+) -> set[str]:
+    """``addresses`` and, transitively, what they depend on, among ``known`` addresses."""
+    pending, seen = list(addresses), set()
+    while pending:
+        address = pending.pop()
+        if address in seen or address not in known:
+            continue
+        seen.add(address)
+        pending.extend(dependencies_of(address))
+    return seen
+
+
 @dataclass(frozen=True)
 class StackConfig:
     """One synthesized stack: its resources (address -> body) and outputs (name -> body)."""
@@ -88,14 +102,7 @@ class StackConfig:
 
     def closure(self, addresses: Iterable[str]) -> set[str]:
         """``addresses`` and everything they depend on inside this stack (what `-target` applies)."""
-        pending, seen = list(addresses), set()
-        while pending:
-            address = pending.pop()
-            if address in seen or address not in self.resources:
-                continue
-            seen.add(address)
-            pending.extend(self.dependencies_of(address))
-        return seen
+        return _closure(addresses, self.resources, self.dependencies_of)
 
     def wait_floor(self, addresses: Iterable[str] | None = None) -> tuple[float, list[str]]:
         """The longest chain of the provider's fixed waits (``tools.provider_waits``) among ``addresses``
@@ -155,16 +162,9 @@ class StackNode:
         have = set(ready)
         return tuple(sorted(address for address, early in self.resources.items() if early.upstreams <= have))
 
-    def with_dependencies(self, addresses: Iterable[str]) -> set[str]:
-        """``addresses`` and every resource of the stack they depend on: what ``apply -target`` applies."""
-        found: set[str] = set()
-        pending = [address for address in addresses if address in self.resources]
-        while pending:
-            address = pending.pop()
-            if address not in found:
-                found.add(address)
-                pending.extend(d for d in self.resources[address].depends_on if d in self.resources)
-        return found
+    def closure(self, addresses: Iterable[str]) -> set[str]:
+        """``addresses`` and the managed resources of the stack they depend on (what `-target` applies)."""
+        return _closure(addresses, self.resources, lambda address: self.resources[address].depends_on)
 
     def remaining_wait(self, addresses: Iterable[str], applied: Iterable[str] = ()) -> float:
         """The longest chain of fixed waits left among ``addresses`` and what they depend on, when

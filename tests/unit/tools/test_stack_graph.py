@@ -81,8 +81,8 @@ def test_readers_wait_for_what_they_read_not_for_the_lifecycle_rules(outdir: Pat
 
 def test_a_targeted_apply_brings_what_its_targets_depend_on_within_the_stack(outdir: Path) -> None:
     foundation = stack_graph(outdir, "dev").nodes["foundation-dev"]
-    assert foundation.with_dependencies(["aws_subnet.subnet"]) == {"aws_subnet.subnet", "aws_vpc.vpc"}
-    assert foundation.with_dependencies(["aws_vpc.vpc", "not.in_this_stack"]) == {"aws_vpc.vpc"}
+    assert foundation.closure(["aws_subnet.subnet"]) == {"aws_subnet.subnet", "aws_vpc.vpc"}
+    assert foundation.closure(["aws_vpc.vpc", "not.in_this_stack"]) == {"aws_vpc.vpc"}
 
 
 def test_a_stack_whose_readers_need_everything_is_applied_in_one_step(tmp_path: Path) -> None:
