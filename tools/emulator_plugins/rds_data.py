@@ -67,7 +67,11 @@ class RdsDataPlane:
 
     def __init__(self, moto_app: WsgiApp, server: PostgresServer | None, dumps: Path | None = None) -> None:
         self.moto_app, self.server = moto_app, server
-        self.dumps = dumps or Path(tempfile.mkdtemp(prefix="cc-emulator-rds-"))
+        # Snapshots live as long as the emulator's (in-memory) state: their dumps go with the process
+        # (TemporaryDirectory removes itself at exit; the server exits on SIGTERM/SIGINT).
+        # Without a server no dump is ever written, so no directory is made.
+        self._owned = None if dumps or server is None else tempfile.TemporaryDirectory(prefix="cc-emulator-rds-")
+        self.dumps = dumps or Path(self._owned.name if self._owned else ".")
         self._lock = threading.Lock()  # one data step at a time: dumps and restores of one instance
 
     @classmethod
@@ -79,6 +83,8 @@ class RdsDataPlane:
         return self.server is not None
 
     def reset(self) -> None:
+        if self.server is None:
+            return
         for dump in self.dumps.glob("*.dump"):
             dump.unlink()
 
