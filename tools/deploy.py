@@ -15,6 +15,8 @@ How a deploy runs (``deploy_env``):
   S3 lifecycle rule nobody reads, which would hold the stack's next step back); after that, the wait
   chain of the whole stack. Each step costs a Terraform run of CPU, so a key applied early in a
   stack whose later queue policy waits longer anyway is not worth one.
+- A stack whose readers need only what the stacks already ready allow (roles that need nothing of the
+  network, say) applies that at once and is ready: its readers do not wait for its own needs.
 - A stack's main apply starts when every stack it reads from is *ready* (``tools.stack_graph``).
 - A stack whose readers need only part of it is applied in two steps: first ``-target`` the
   resources behind the outputs its readers use, which makes it ready, then the whole stack, while
@@ -104,9 +106,9 @@ def stack_dir(outdir: Path, stack_name: str) -> Path:
     return path
 
 
-def graph(outdir: Path, env_name: str) -> StackGraph:
+def graph(outdir: Path, env_name: str, only: Sequence[str] = ()) -> StackGraph:
     try:
-        return stack_graph(outdir, env_name)
+        return stack_graph(outdir, env_name, only)
     except StackGraphError as error:
         raise TerraformError(str(error)) from None
 
@@ -310,9 +312,10 @@ class _Scheduler:
         jobs: int,
         on_applied: Callable[[StackRun], None] | None = None,
         priority: Priority = Priority.CRITICAL_PATH_FIRST,
+        collect_outputs: bool = True,
     ) -> None:
         self.outdir, self.graph, self.plan_only, self.on_applied = outdir, plan, set(plan_only), on_applied
-        self.priority = priority
+        self.priority, self.collect_outputs = priority, collect_outputs
         self.out = OrderedReport(plan.order, report)
         self.slots = threading.Semaphore(max(1, jobs))
         self.released = {name: threading.Event() for name in plan.order}
@@ -380,7 +383,8 @@ class _Scheduler:
 
     def _apply_early(self, run: StackRun) -> str | None:
         """Apply what needs only the stacks already ready, while the others are not, whenever that
-        starts a long provider wait; the first needed stack that did not deploy, if any."""
+        starts a long provider wait or makes the stack ready for its readers; the first needed stack
+        that did not deploy, if any."""
         node = self.graph.nodes[run.name]
         if run.name in self.plan_only:
             return None
@@ -392,9 +396,21 @@ class _Scheduler:
                     return failed
                 targets = self._early_targets(run, node, ready)
                 if self._early_gain(run, node, self.applied[run.name], targets) < EARLY_MIN_WAIT:
-                    self.changed.wait()
-                    continue
+                    if not self._read_within_reach(run, node, ready):
+                        self.changed.wait()
+                        continue
+                    targets = tuple(sorted(node.read))
             self._early_step(run, node, targets, waiting_for=sorted(node.needs - ready))
+
+    def _read_within_reach(self, run: StackRun, node: StackNode, ready: set[str]) -> bool:
+        """Whether all that the readers need (and not yet applied) needs only ``ready`` stacks: applied
+        now, it releases them before this stack's own needs are all ready."""
+        return (
+            run.ready is None
+            and bool(node.read)
+            and not node.read <= self.applied[run.name]
+            and all(node.resources[address].upstreams <= ready for address in node.read)
+        )
 
     @staticmethod
     def _early_targets(run: StackRun, node: StackNode, ready: set[str]) -> tuple[str, ...]:
@@ -473,7 +489,7 @@ class _Scheduler:
             self.out.line(run.name, f"ready for the stacks that read it after {waited:.0f} s")
         with self.slots:
             rest = self._step(run, path, ())
-            run.outputs = outputs(path)
+            run.outputs = outputs(path) if self.collect_outputs else {}
         run.resources += rest.resources
         run.status = "applied"
         if run.ready is None:
@@ -492,21 +508,17 @@ def deploy_env(
     jobs: int = DEFAULT_JOBS,
     on_applied: Callable[[StackRun], None] | None = None,
     priority: Priority = Priority.CRITICAL_PATH_FIRST,
+    collect_outputs: bool = True,
 ) -> Deployment:
     """Apply every stack of ``env_name`` (or just ``only``), side by side where the graph allows.
     Stacks in ``plan_only`` (what the emulator cannot serve) are planned instead, and have no outputs.
     ``on_applied`` is called (from the stack's thread; keep it short) as soon as a stack is applied.
     ``priority``: which Terraform runs go below normal CPU priority (``Priority``).
+    ``collect_outputs``: False when nobody reads ``Deployment.outputs`` (each stack's outputs cost a
+    `terraform output`, half a second after its last apply, on the path of the last stack).
     Raises DeployError, naming every failed stack and Terraform's error, once nothing else can run."""
-    plan = graph(outdir, env_name)
-    unknown = sorted(set(only) - set(plan.order))
-    if unknown:
-        raise TerraformError(
-            f"no such stack in env {env_name!r}: {', '.join(unknown)} (stacks: {', '.join(plan.order)})"
-        )
-    if only:
-        plan = plan.restricted_to(only)
-    deployment = _Scheduler(outdir, plan, report, plan_only, jobs, on_applied, priority).run()
+    plan = graph(outdir, env_name, only)
+    deployment = _Scheduler(outdir, plan, report, plan_only, jobs, on_applied, priority, collect_outputs).run()
     deployment.env = env_name
     if deployment.failed:
         details = "\n".join(f"{run.name}: {run.error}" for run in deployment.failed)

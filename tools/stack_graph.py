@@ -207,28 +207,6 @@ class StackGraph:
     def dependents_of(self, name: str) -> list[str]:
         return [other for other in self.order if name in self.nodes[other].needs]
 
-    def restricted_to(self, names: Iterable[str]) -> StackGraph:
-        """Only ``names``: the stacks left out count as deployed already, so nobody waits for them, and
-        a stack none of the chosen stacks reads is applied in one step."""
-        kept = set(names)
-        nodes = {}
-        for name in self.order:
-            if name in kept:
-                node = self.nodes[name]
-                read = any(name in self.nodes[other].needs for other in kept)
-                nodes[name] = StackNode(
-                    name,
-                    node.needs & kept,
-                    node.ready_targets if read else None,
-                    resources={
-                        address: replace(early, upstreams=early.upstreams & kept)
-                        for address, early in node.resources.items()
-                    },
-                    read=node.read if read else frozenset(),
-                    read_outputs=node.read_outputs if read else frozenset(),
-                )
-        return StackGraph(tuple(name for name in self.order if name in kept), nodes)
-
     @cached_property
     def longest_chain(self) -> float:
         """The deploy's critical path: its longest chain of the provider's fixed waits (seconds)."""
@@ -296,9 +274,20 @@ def outputs_read(outdir: Path, readers: Iterable[str]) -> dict[str, set[str]]:
     return read
 
 
-def stack_graph(outdir: Path, env_name: str) -> StackGraph:
-    """The env's stacks with, for each, the resources its readers need (``-target`` for a first apply)."""
+def stack_graph(outdir: Path, env_name: str, only: Iterable[str] = ()) -> StackGraph:
+    """The env's stacks with, for each, the resources its readers need (``-target`` for a first apply).
+
+    ``only``: just those stacks. The ones left out count as deployed already, so nobody waits for
+    them, and what only they read is not waited for: a stack none of the chosen stacks reads is
+    applied in one step, and one they read part of is ready once that part is."""
     dependencies = manifest_dependencies(outdir, env_name)
+    unknown = sorted(set(only) - set(dependencies))
+    if unknown:
+        raise StackGraphError(
+            f"no such stack in env {env_name!r}: {', '.join(unknown)} (stacks: {', '.join(ordered(dependencies))})"
+        )
+    kept = set(only) or set(dependencies)
+    dependencies = {name: needs & kept for name, needs in dependencies.items() if name in kept}
     order = ordered(dependencies)
     read = outputs_read(outdir, [name for name in order if not name.startswith(BOOTSTRAP_PREFIX)])
     nodes: dict[str, StackNode] = {}
@@ -312,7 +301,7 @@ def stack_graph(outdir: Path, env_name: str) -> StackGraph:
             _ready_targets(outdir, name, readers, wanted),
             resources={
                 address: EarlyResource(
-                    stack.upstreams_of(address),
+                    stack.upstreams_of(address) & kept,
                     stack.wait_floor([address])[0],
                     fixed_wait(address.split(".")[-2]),
                     frozenset(d for d in stack.dependencies_of(address) if not d.startswith("data.")),

@@ -312,3 +312,35 @@ def test_what_a_ready_step_applied_through_its_targets_dependencies_does_not_kee
     steps = zip(fake.targets, fake.lowered, strict=True)
     foundation = [(targets, nice) for (name, targets), nice in steps if name == "foundation-dev"]
     assert foundation == [(("aws_subnet.s",), 0), ((), BACKGROUND_NICENESS)]
+
+
+def test_a_stack_whose_readers_need_nothing_of_its_missing_stacks_is_ready_for_them_before_those_are(
+    outdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """application's role (read by connect) needs nothing of foundation; its subnet does. The role is
+    applied at once and connect starts while foundation still applies; the rest waits for foundation."""
+    application = {
+        "resource": {
+            "aws_iam_role": {"role": {}},
+            "aws_subnet": {"s": {"vpc_id": REMOTE % ("foundation-dev", "vpc")}},
+        },
+        "output": {"role": {"value": "${aws_iam_role.role.name}"}},
+    }
+    connect = {"resource": {"aws_iam_role_policy": {"p": {"role": REMOTE % ("application-dev", "role")}}}}
+    for name, document in {"application-dev": application, "connect-dev": connect}.items():
+        (outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps(document))
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    manifest["stacks"]["connect-dev"]["dependencies"] = ["application-dev"]
+    (outdir / "manifest.json").write_text(json.dumps(manifest))
+    terraform = FakeTerraform({("foundation-dev", True): 0.3, ("foundation-dev", False): 0.3})
+    monkeypatch.setattr(deploy, "apply", terraform.apply)
+    monkeypatch.setattr(deploy, "outputs", lambda path: {"role": "name"} if path.name == "application-dev" else {})
+    deploy_env(outdir, "dev", report=lambda line: None)
+    steps = [targets for name, targets in terraform.targets if name == "application-dev"]
+    assert steps == [("aws_iam_role.role",), ()]
+    foundation_ready = next(end for name, targeted, _, end in terraform.calls if name == "foundation-dev" and targeted)
+    [connect_start] = [start for name, _, start, _ in terraform.calls if name == "connect-dev"]
+    [application_rest] = [
+        start for name, targeted, start, _ in terraform.calls if name == "application-dev" and not targeted
+    ]
+    assert connect_start < foundation_ready <= application_rest

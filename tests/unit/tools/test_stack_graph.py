@@ -125,3 +125,35 @@ def test_the_critical_path_runs_through_the_longest_chain_of_fixed_waits_across_
     assert graph.on_critical_path("foundation-dev", ["aws_s3_bucket.data"], slack=10.0)
     assert not graph.on_critical_path("foundation-dev", ["aws_vpc.vpc", "aws_subnet.subnet"], slack=10.0)
     assert graph.nodes["data-dev"].resources["aws_db_subnet_group.group"].through == 10.0
+
+
+def test_with_only_some_stacks_a_stack_waits_for_what_the_chosen_readers_read_not_the_others(tmp_path: Path) -> None:
+    """security's roles are read by data, its endpoint (which needs foundation's VPC) by application:
+    deploying without application, security is ready once its roles are, and they need no VPC."""
+    foundation = {"resource": {"aws_vpc": {"vpc": {}}}, "output": {"vpc": {"value": "${aws_vpc.vpc.id}"}}}
+    security = {
+        "resource": {
+            "aws_iam_role": {"role": {}},
+            "aws_vpc_endpoint": {"api": {"vpc_id": REMOTE % ("foundation-dev", "vpc")}},
+        },
+        "output": {"role": {"value": "${aws_iam_role.role.name}"}, "api": {"value": "${aws_vpc_endpoint.api.id}"}},
+    }
+    data = {"resource": {"aws_iam_role_policy": {"grant": {"role": REMOTE % ("security-dev", "role")}}}}
+    application = {"resource": {"aws_api_gateway_rest_api": {"api": {"name": REMOTE % ("security-dev", "api")}}}}
+    bootstrap = {
+        "resource": {"aws_s3_bucket": {"state": {}}},
+        "output": {"state_bucket_name": {"value": "${aws_s3_bucket.state.bucket}"}},
+    }
+    stacks = {"bootstrap-dev": bootstrap, "foundation-dev": foundation, "security-dev": security, "data-dev": data,
+              "application-dev": application}  # fmt: skip
+    outdir = write_env(tmp_path, stacks, {"security-dev": ["foundation-dev"], "data-dev": ["security-dev"],
+                                          "application-dev": ["security-dev"]})  # fmt: skip
+    everything = stack_graph(outdir, "dev").nodes["security-dev"]
+    assert everything.read == {"aws_iam_role.role", "aws_vpc_endpoint.api"}
+    chosen = stack_graph(outdir, "dev", only=["bootstrap-dev", "foundation-dev", "security-dev", "data-dev"])
+    security_node = chosen.nodes["security-dev"]
+    assert security_node.read == {"aws_iam_role.role"} and security_node.read_outputs == {"role"}
+    assert security_node.resources["aws_iam_role.role"].upstreams == frozenset()
+    assert "application-dev" not in chosen.nodes
+    with pytest.raises(StackGraphError, match=r"no such stack in env 'dev': connect-dev \(stacks: bootstrap-dev, "):
+        stack_graph(outdir, "dev", only=["connect-dev"])
