@@ -42,6 +42,11 @@ def free_loopback_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def loopback_url(port: int) -> str:
+    """Where an emulator on ``port`` answers (what the provider and backend point at)."""
+    return f"http://{LOOPBACK}:{port}"
+
+
 def server_command(port: int) -> list[str]:
     """The emulator server, run by this venv's Python (``make setup`` installs moto[server] into it)."""
     return [sys.executable, "-m", "tools.emulator_server", "-H", LOOPBACK, "-p", str(port)]
@@ -66,7 +71,13 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        return loopback_url(self.port)
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -84,7 +95,7 @@ def start_emulator(
     """Start the emulator server on ``port`` (a free one if None) and wait until it answers.
     ``postgres``: the server RDS instances keep their data on (tools/emulator_plugins/rds_data.py)."""
     port = port or free_loopback_port()
-    url = f"http://{LOOPBACK}:{port}"
+    url = loopback_url(port)
     if is_serving(url):
         raise EmulatorError(f"something already serves {url}; stop it (`make local-down`) or choose another port")
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed with the process

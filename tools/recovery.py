@@ -235,19 +235,22 @@ def plan_layer_destroy(config: EnvConfig, outdir: Path, layer: str) -> tuple[Pat
     from stacks.layers import Layer
     from tools.deploy import init
     from tools.plan_report import PLAN_FILE, stack_report
+    from tools.stack_graph import StackConfig
     from tools.terraform import run_terraform
 
     stack = Layer(layer).stack_name(config.name)
     path = outdir / "stacks" / stack
     init(path)
-    listed = run_terraform(path, "state", "list", "-no-color").stdout.split()
-    targets = [f"-target={address}" for address in listed
+    # Targets from the configuration (a `terraform state list` would cost a Terraform run): a
+    # resource that was never applied has nothing to destroy, and says so in the plan.
+    targets = [f"-target={address}" for address in sorted(StackConfig.load(outdir, stack).resources)
                if not address.startswith(("data.", *KEPT_ON_DESTROY))]  # fmt: skip
-    if not targets:
-        raise RecoveryError(f"{stack} has nothing applied to destroy")
     run_terraform(path, "plan", "-destroy", "-input=false", "-no-color", *targets, f"-out={PLAN_FILE}")
     plan = json.loads(run_terraform(path, "show", "-json", "-no-color", PLAN_FILE).stdout)
-    return path, stack_report(stack, plan)
+    report = stack_report(stack, plan)
+    if not report.count("delete"):
+        raise RecoveryError(f"{stack} has nothing applied to destroy")
+    return path, report
 
 
 def destroy_layer(config: EnvConfig, outdir: Path, layer: str, *, allow_stateful_changes: bool) -> int:

@@ -19,6 +19,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from envs.schema import EmulatorConfig
 from tests.emulator import dr_drill, fault_drills
 from tools.deploy import Deployment, Priority, StackRun, deploy_env, deployment_order, init, plan_exit_code
 from tools.emulator import Emulator, start_emulator
-from tools.local_postgres import PostgresServer, running_postgres
+from tools.local_postgres import running_postgres
 from tools.plan_report import detailed_plan, report_env
 from tools.recovery import aws_client
 from tools.terraform import TerraformError, background_thread, run_terraform
@@ -114,15 +115,6 @@ def emulator_client(config: EnvConfig, service: str) -> Any:
     return aws_client(config, service, config.region)
 
 
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    running = start_emulator(log_path=tmp_path_factory.mktemp("emulator") / "emulator.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 def synthesize(config: EnvConfig, outdir: Path, packages: Any = None) -> Path:
     from stacks.app import build_app
 
@@ -132,59 +124,55 @@ def synthesize(config: EnvConfig, outdir: Path, packages: Any = None) -> Path:
 
 
 @pytest.fixture(scope="session")
-def drill_postgres() -> Iterator[PostgresServer]:
-    """The PostgreSQL server the DR drill's emulator keeps RDS data on."""
-    with running_postgres() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def deployment(
-    tmp_path_factory: pytest.TempPathFactory,
-    configs: dict[str, EnvConfig],
-    emulator: Emulator,
-    drill_postgres: PostgresServer,
-) -> Iterator[LocalDeployment]:
+def deployment(tmp_path_factory: pytest.TempPathFactory, configs: dict[str, EnvConfig]) -> Iterator[LocalDeployment]:
     # The drill first: it is the longest chain of waits (deploy, destroy, restore), so it starts
-    # after one synth, before the shared deploy's and the other checks' (jsii: one at a time).
-    drill_dir = tmp_path_factory.mktemp("dr-drill")
-    drill_setup = dr_drill.prepare_drill(configs["local"], drill_dir, drill_postgres, synthesize)
-    drill = start_dr_drill(drill_setup)
-    # From here on the drill's Terraform runs are the only ones at normal CPU priority: the tests'
-    # own plans and drift checks (this thread) have time to spare, and on 2 cores they slowed the
-    # drill's restore, which they overlap, by ~6 s (per-process CPU sampled through `make test`).
-    background_thread()
-    try:
-        config = configs["local"].model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url)})
-        outdir = synthesize(config, tmp_path_factory.mktemp("local") / "cdktf.out")
-    except BaseException as error:
-        drill_setup.restored.set_exception(error)  # the drill stops (and stops its emulator) at its restore
-        raise
-    plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
-    after = AfterApply()
-    finished: Future[Deployment] = Future()
-
-    def run_deploy() -> None:
+    # after one synth, before the shared deploy's and the other checks' (jsii: one at a time). The
+    # servers start in threads meanwhile: the PostgreSQL server the drill's emulator keeps RDS data
+    # on, then that emulator, and the shared one (subprocesses: the synth does not wait for them).
+    # ExitStack.enter_context from two threads: its callbacks are a deque, whose appends are atomic.
+    with ExitStack() as servers, ThreadPoolExecutor(2, thread_name_prefix="start") as starting:
+        drill_postgres = starting.submit(servers.enter_context, running_postgres())
+        shared_log = tmp_path_factory.mktemp("emulator") / "emulator.log"
+        shared = starting.submit(lambda: servers.enter_context(start_emulator(log_path=shared_log)))
+        drill_dir = tmp_path_factory.mktemp("dr-drill")
+        drill_setup = dr_drill.prepare_drill(configs["local"], drill_dir, drill_postgres, synthesize)
+        drill = start_dr_drill(drill_setup)
+        # From here on the drill's Terraform runs are the only ones at normal CPU priority: the tests'
+        # own plans and drift checks (this thread) have time to spare, and on 2 cores they slowed the
+        # drill's restore, which they overlap, by ~6 s (per-process CPU sampled through `make test`).
+        background_thread()
         try:
-            # At a lower CPU priority: the DR drill beside it (deploy, destroy, restore: three chains
-            # of RDS waits) is the level's longest path; this deploy and its checks have time to spare.
-            finished.set_result(deploy_env(outdir, "local", report=lambda line: None, plan_only=plan_only,
-                                           on_applied=after.applied, priority=Priority.LOW))  # fmt: skip
+            emulator = shared.result()
+            config = configs["local"].model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url)})
+            outdir = synthesize(config, tmp_path_factory.mktemp("local") / "cdktf.out")
         except BaseException as error:
-            finished.set_exception(error)
-        finally:
-            after.abandon("the deploy ended without it")
+            drill_setup.restored.set_exception(error)  # the drill stops (and stops its emulator) at its restore
+            raise
+        plan_only = config.emulator.plan_only_stacks("local") if config.emulator else ()
+        after = AfterApply()
+        finished: Future[Deployment] = Future()
 
-    deployer = threading.Thread(target=run_deploy, name="deploy", daemon=True)
-    deployer.start()
-    try:
-        dr_drill.synthesize_restore(drill_setup, drill_dir, synthesize)
-        checks = {**prepare(config, outdir, after, tmp_path_factory), "dr-drill": drill}
-        deployer.join()
-        yield LocalDeployment(emulator, config, outdir, finished.result(), checks)
-    finally:
-        deployer.join()
-        after.shutdown()
+        def run_deploy() -> None:
+            try:
+                # At a lower CPU priority: the DR drill beside it (deploy, destroy, restore: three chains
+                # of RDS waits) is the level's longest path; this deploy and its checks have time to spare.
+                finished.set_result(deploy_env(outdir, "local", report=lambda line: None, plan_only=plan_only,
+                                               on_applied=after.applied, priority=Priority.LOW))  # fmt: skip
+            except BaseException as error:
+                finished.set_exception(error)
+            finally:
+                after.abandon("the deploy ended without it")
+
+        deployer = threading.Thread(target=run_deploy, name="deploy", daemon=True)
+        deployer.start()
+        try:
+            dr_drill.synthesize_restore(drill_setup, drill_dir, synthesize)
+            checks = {**prepare(config, outdir, after, tmp_path_factory), "dr-drill": drill}
+            deployer.join()
+            yield LocalDeployment(emulator, config, outdir, finished.result(), checks)
+        finally:
+            deployer.join()
+            after.shutdown()
 
 
 def start_dr_drill(setup: dr_drill.DrillSetup) -> Future[dr_drill.DrillResult]:

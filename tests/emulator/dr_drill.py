@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ from typing import Any
 
 from envs import EnvConfig
 from envs.schema import EmulatorConfig
-from tools.emulator import Emulator, start_emulator
+from tools.emulator import Emulator, free_loopback_port, loopback_url, start_emulator
 from tools.local_postgres import PostgresServer
 
 LAMBDAS_SHARED = Path(__file__).resolve().parents[2] / "lambdas" / "shared"
@@ -78,25 +78,35 @@ class DrillResult:
     second_plan: str = ""
 
 
-def drill_config(local: EnvConfig, emulator: Emulator) -> EnvConfig:
+def drill_config(local: EnvConfig, emulator_url: str) -> EnvConfig:
     storage = local.storage.model_copy(update={"cross_region_replication_region": REPLICA_REGION})
-    return local.model_copy(update={"emulator": EmulatorConfig(endpoint=emulator.url), "storage": storage})
+    return local.model_copy(update={"emulator": EmulatorConfig(endpoint=emulator_url), "storage": storage})
 
 
 def prepare_drill(
-    local: EnvConfig, workdir: Path, postgres: PostgresServer, synthesize: Callable[[EnvConfig, Path], Path]
+    local: EnvConfig, workdir: Path, postgres: Future[PostgresServer], synthesize: Callable[[EnvConfig, Path], Path]
 ) -> DrillSetup:
-    """Start the drill's emulator on ``postgres`` and synthesize the deployed config (jsii: caller's thread)."""
+    """Synthesize the deployed config (jsii: caller's thread) while the drill's emulator starts on
+    ``postgres`` (once that has started) in a thread: the synth needs only the emulator's port."""
     from tools.recovery import snapshot_identifier
 
     started = time.monotonic()
-    emulator = start_emulator(log_path=workdir / "emulator.log", postgres=postgres)
-    config = drill_config(local, emulator)
+    port = free_loopback_port()
+    config = drill_config(local, loopback_url(port))
     snapshot = snapshot_identifier(config, DRILL_TIME)
     restoring = config.model_copy(update={"rds": config.rds.model_copy(update={"restore_from_snapshot": snapshot})})
-    (workdir / "deployed").mkdir()
-    deployed = synthesize(config, workdir / "deployed" / "cdktf.out")
-    setup = DrillSetup(postgres, emulator, config, deployed, restoring, snapshot)
+    with ThreadPoolExecutor(1, thread_name_prefix="drill-emulator") as starting:
+        emulator = starting.submit(
+            lambda: start_emulator(port, log_path=workdir / "emulator.log", postgres=postgres.result())
+        )
+        try:
+            (workdir / "deployed").mkdir()
+            deployed = synthesize(config, workdir / "deployed" / "cdktf.out")
+        except BaseException:
+            if emulator.exception() is None:  # started after all: stopped, not left running
+                emulator.result().stop()
+            raise
+    setup = DrillSetup(postgres.result(), emulator.result(), config, deployed, restoring, snapshot)
     setup.prepared_in = round(time.monotonic() - started, 1)
     return setup
 
@@ -129,7 +139,7 @@ def _timed(result: DrillResult, step: str) -> Iterator[None]:
 
 def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> DrillResult:
     from modules.s3 import DataBucket, data_bucket_name
-    from tools.deploy import Priority, deploy_env
+    from tools.deploy import Priority, deploy_env, init
     from tools.emulator_plugins.rds_data import database_name
     from tools.plan_report import PLAN_FILE, detailed_plan, exit_code
     from tools.recovery import plan_layer_destroy, restore_buckets, take_snapshot
@@ -142,7 +152,8 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
     # shared deploy, the tests, the computing levels), their critical path first.
     result.floors, result.floor_sources = drill_floors(setup.deployed)
     with _timed(result, DEPLOY):
-        deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS, priority=ahead)
+        deploy_env(setup.deployed, "local", report=lambda line: None, only=STACKS, priority=ahead,
+                   collect_outputs=False)  # fmt: skip
     database = database_name("cc-local-postgres")
     primary = data_bucket_name(config, DataBucket.VOICEMAIL)
     twin = data_bucket_name(config, DataBucket.VOICEMAIL, replica=True)
@@ -163,15 +174,20 @@ def _drill(setup: DrillSetup, client: Callable[[EnvConfig, str, str], Any]) -> D
         path, report = plan_layer_destroy(config, setup.deployed, "data")
         result.blocking = sorted(f"{change.address} {change.action}" for change in report.blocking)
         result.blocked_exit = exit_code([report], allow_stateful_changes=False)
-    with _timed(result, DESTROY):
-        run_terraform(path, "apply", "-input=false", "-no-color", PLAN_FILE)
-        _lose_every_version(s3, primary)
+    # The restore's stack is initialized while the destroy waits on RDS: an init is a second of CPU.
+    with ThreadPoolExecutor(1, thread_name_prefix="restore-init") as beside_destroy:
+        restore_initialized = beside_destroy.submit(lambda: init(setup.restored.result() / "stacks" / "data-local"))
+        with _timed(result, DESTROY):
+            run_terraform(path, "apply", "-input=false", "-no-color", PLAN_FILE)
+            _lose_every_version(s3, primary)
     result.database_gone_after_destroy = not setup.postgres.has_database(database)
     result.objects_after_loss = _objects(s3, primary)
 
     with _timed(result, RESTORE):
+        restore_initialized.result()
         restored = setup.restored.result()
-        deploy_env(restored, "local", report=lambda line: None, only=("data-local",), priority=ahead)
+        deploy_env(restored, "local", report=lambda line: None, only=("data-local",), priority=ahead,
+                   collect_outputs=False)  # fmt: skip
     with _timed(result, "restore buckets (restore-buckets FROM=replica)"):
         restore_buckets(config, {config.name: config}, client=client)
     with _timed(result, "read back: rows, versions, a second plan"):
@@ -191,7 +207,7 @@ def drill_floors(deployed: Path) -> tuple[dict[str, float], dict[str, str]]:
     from tools.provider_waits import DB_INSTANCE_DELETED, DB_INSTANCE_RESTORED
     from tools.stack_graph import stack_graph
 
-    graph = stack_graph(deployed, "local").restricted_to(STACKS)
+    graph = stack_graph(deployed, "local", only=STACKS)
     chain = " -> ".join(f"{stack}: {address.split('.')[0]}" for stack, address in graph.critical_chain())
     floors = {DEPLOY: graph.longest_chain, DESTROY: DB_INSTANCE_DELETED.seconds, RESTORE: DB_INSTANCE_RESTORED.seconds}
     sources = {
