@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tools.emulator_plugins.rds_data import DUMPS_SETTING as RDS_DUMPS_SETTING
 from tools.emulator_plugins.rds_data import SETTING as RDS_DATA_SETTING
 from tools.local_postgres import PostgresServer
 
@@ -68,6 +70,8 @@ class Emulator:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path | None = None  # where its output goes (None: discarded)
+    # Where its RDS snapshots keep their data (with a PostgreSQL server): removed once it has stopped.
+    snapshot_dumps: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def url(self) -> str:
@@ -87,6 +91,8 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if self.snapshot_dumps is not None:
+            self.snapshot_dumps.cleanup()
 
 
 def start_emulator(
@@ -99,15 +105,20 @@ def start_emulator(
     if is_serving(url):
         raise EmulatorError(f"something already serves {url}; stop it (`make local-down`) or choose another port")
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
+    # Snapshot dumps go with the emulator's (in-memory) state: kept here, so that the server can exit
+    # at once and a killed one leaves nothing behind.
+    dumps = tempfile.TemporaryDirectory(prefix="cc-emulator-rds-") if postgres else None
     process = subprocess.Popen(
         server_command(port),
         cwd=REPO_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # not killed by a Ctrl-C meant for `make`
-        env={**os.environ, RDS_DATA_SETTING: postgres.to_json()} if postgres else None,
+        env={**os.environ, RDS_DATA_SETTING: postgres.to_json(), RDS_DUMPS_SETTING: dumps.name}
+        if postgres and dumps
+        else None,
     )
-    emulator = Emulator(process, port, log_path)
+    emulator = Emulator(process, port, log_path, dumps)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

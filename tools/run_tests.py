@@ -39,12 +39,15 @@ class Level:
     markers: str
     folders: tuple[str, ...]  # what it collects when run without arguments (the markers come from them)
     niceness: int = 0
+    options: tuple[str, ...] = ()  # more pytest options for this process
 
 
 LEVELS = (
     Level("unit + functions + validate", "unit or functions or validate",
           ("tests/unit", "tests/functions", "tests/validate"), BACKGROUND_NICENESS),
-    Level("emulator", "emulator", ("tests/emulator",)),
+    # Without Hypothesis's plugin: no emulator test uses it, and its end-of-session summary imports
+    # Hypothesis (a second of CPU after the level's last test, on make test's longest path).
+    Level("emulator", "emulator", ("tests/emulator",), options=("-p", "no:hypothesispytest")),
 )  # fmt: skip
 
 
@@ -52,7 +55,7 @@ def start(level: Level, extra: Sequence[str], log: Path) -> subprocess.Popen[byt
     # Without arguments each process collects only its own folders: the emulator level would
     # otherwise import every test module of the others (3 s) to deselect them. Arguments (a test's
     # path, -k) go to both processes as given, and pytest collects what they say.
-    command = [sys.executable, "-m", "pytest", "-m", level.markers, *(extra or level.folders)]
+    command = [sys.executable, "-m", "pytest", *level.options, "-m", level.markers, *(extra or level.folders)]
     niceness = level.niceness
 
     def lower_priority() -> None:

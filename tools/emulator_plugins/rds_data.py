@@ -23,7 +23,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import traceback
 from pathlib import Path
@@ -34,6 +33,7 @@ from tools.emulator_plugins.moto_call import WsgiApp, moto_answer, read_body
 from tools.local_postgres import PostgresServer
 
 SETTING = "EMULATOR_POSTGRES"
+DUMPS_SETTING = "EMULATOR_RDS_DUMPS"  # the folder snapshot dumps go to (tools.emulator.start_emulator owns it)
 DATA_ACTIONS = frozenset({
     "CreateDBInstance", "CreateDBSnapshot", "DeleteDBInstance", "DeleteDBSnapshot",
     "RestoreDBInstanceFromDBSnapshot", "RestoreDBInstanceToPointInTime",
@@ -66,24 +66,21 @@ class RdsDataPlane:
     """Served in front of moto for the ``rds`` service (see the module docstring)."""
 
     def __init__(self, moto_app: WsgiApp, server: PostgresServer | None, dumps: Path | None = None) -> None:
-        self.moto_app, self.server = moto_app, server
-        # Snapshots live as long as the emulator's (in-memory) state: their dumps go with the process
-        # (TemporaryDirectory removes itself at exit; the server exits on SIGTERM/SIGINT).
-        # Without a server no dump is ever written, so no directory is made.
-        self._owned = None if dumps or server is None else tempfile.TemporaryDirectory(prefix="cc-emulator-rds-")
-        self.dumps = dumps or Path(self._owned.name if self._owned else ".")
+        if server is not None and dumps is None:
+            raise ValueError(f"with a PostgreSQL server ({SETTING}) the RDS data plane needs a folder for dumps")
+        self.moto_app, self.server, self.dumps = moto_app, server, dumps
         self._lock = threading.Lock()  # one data step at a time: dumps and restores of one instance
 
     @classmethod
     def from_environment(cls, moto_app: WsgiApp) -> RdsDataPlane:
-        setting = os.environ.get(SETTING)
-        return cls(moto_app, PostgresServer.from_json(setting) if setting else None)
+        setting, dumps = os.environ.get(SETTING), os.environ.get(DUMPS_SETTING)
+        return cls(moto_app, PostgresServer.from_json(setting) if setting else None, Path(dumps) if dumps else None)
 
     def handles(self, path: str) -> bool:
         return self.server is not None
 
     def reset(self) -> None:
-        if self.server is None:
+        if self.dumps is None:
             return
         for dump in self.dumps.glob("*.dump"):
             dump.unlink()
@@ -143,6 +140,7 @@ class RdsDataPlane:
     # --- PostgreSQL -------------------------------------------------------------------------------
 
     def _dump_path(self, snapshot: str) -> Path:
+        assert self.dumps is not None
         return self.dumps / f"{snapshot_name(snapshot)}.dump"
 
     def _run(self, *command: str) -> None:

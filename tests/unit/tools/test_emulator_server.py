@@ -1,4 +1,4 @@
-"""The emulator server leaves nothing behind in the temporary directory once it is stopped."""
+"""The emulator server stops at once and leaves nothing behind once it is stopped."""
 
 from __future__ import annotations
 
@@ -10,18 +10,21 @@ from tools.emulator import start_emulator
 from tools.local_postgres import PostgresServer
 
 
-def test_snapshot_dumps_live_and_go_with_the_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
+def test_snapshot_dumps_live_as_long_as_the_emulator() -> None:
     unused = PostgresServer(host="127.0.0.1", port=9, bin_dir="/nonexistent")  # not contacted without a data call
     emulator = start_emulator(postgres=unused)
+    assert emulator.snapshot_dumps is not None
+    dumps = Path(emulator.snapshot_dumps.name)
     try:
-        assert [p.name.startswith("cc-emulator-rds-") for p in tmp_path.iterdir()] == [True]
+        assert dumps.is_dir() and dumps.name.startswith("cc-emulator-rds-")
     finally:
         emulator.stop()
-    assert list(tmp_path.iterdir()) == []
+    assert emulator.process.returncode == 0 and not dumps.exists()
 
 
-def test_without_a_postgres_server_no_directory_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
+def test_the_server_itself_writes_nothing_to_the_temporary_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the server's, a child process's
     start_emulator().stop()
     assert list(tmp_path.iterdir()) == []
