@@ -6,20 +6,24 @@ a delete drops them, and what the emulator cannot honour (an earlier restore tim
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tools.emulator_plugins.rds_data import SETTING, database_name
+from tools.emulator_plugins.rds_data import DUMPS_SETTING, SETTING, database_name
 from tools.local_postgres import PostgresServer
 
 
 @pytest.fixture
-def rds_data_setting(postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[PostgresServer]:
-    """Listed before ``emulator_in_process``: the emulator reads the setting when it is built."""
+def rds_data_setting(
+    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[PostgresServer]:
+    """Listed before ``emulator_in_process``: the emulator reads the settings when it is built."""
     monkeypatch.setenv(SETTING, postgres.to_json())
+    monkeypatch.setenv(DUMPS_SETTING, str(tmp_path))
     yield postgres
     with postgres.connect() as admin:
         for (name,) in admin.execute("SELECT datname FROM pg_database WHERE datname LIKE 'rds\\_%'").fetchall():
