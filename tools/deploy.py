@@ -177,7 +177,7 @@ class ApplyResult:
 
 
 def parse_apply_events(lines: Iterable[str]) -> tuple[list[ResourceTiming], list[str]]:
-    """Resource durations and error diagnostics from `terraform apply -json` output lines."""
+    """Resource durations and error diagnostics from `terraform apply -json` (or `plan -json`) output lines."""
     timings, errors = [], []
     for line in lines:
         try:

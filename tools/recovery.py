@@ -17,7 +17,6 @@ Exit codes: 0 done; 1 error (named); 2 refused (wrong tier, nothing to restore f
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -233,10 +232,10 @@ def plan_layer_destroy(config: EnvConfig, outdir: Path, layer: str) -> tuple[Pat
     that key is scheduled for deletion. Keeping the key is what makes the restore possible, and the
     restored database then uses the very key the config names."""
     from stacks.layers import Layer
-    from tools.deploy import init
-    from tools.plan_report import PLAN_FILE, stack_report
+    from tools.deploy import init, parse_apply_events
+    from tools.plan_report import PLAN_FILE, destroy_report
     from tools.stack_graph import StackConfig
-    from tools.terraform import run_terraform
+    from tools.terraform import TerraformError, run_terraform
 
     stack = Layer(layer).stack_name(config.name)
     path = outdir / "stacks" / stack
@@ -245,9 +244,13 @@ def plan_layer_destroy(config: EnvConfig, outdir: Path, layer: str) -> tuple[Pat
     # resource that was never applied has nothing to destroy, and says so in the plan.
     targets = [f"-target={address}" for address in sorted(StackConfig.load(outdir, stack).resources)
                if not address.startswith(("data.", *KEPT_ON_DESTROY))]  # fmt: skip
-    run_terraform(path, "plan", "-destroy", "-input=false", "-no-color", *targets, f"-out={PLAN_FILE}")
-    plan = json.loads(run_terraform(path, "show", "-json", "-no-color", PLAN_FILE).stdout)
-    report = stack_report(stack, plan)
+    planned = run_terraform(
+        path, "plan", "-destroy", "-input=false", "-no-color", "-json", *targets, f"-out={PLAN_FILE}", ok_codes=(0, 1)
+    )
+    if planned.returncode != 0:
+        errors = parse_apply_events(planned.stdout.splitlines())[1]
+        raise TerraformError(f"[{stack}] terraform plan -destroy failed:\n" + ("\n".join(errors) or planned.describe()))
+    report = destroy_report(stack, planned.stdout.splitlines())
     if not report.count("delete"):
         raise RecoveryError(f"{stack} has nothing applied to destroy")
     return path, report

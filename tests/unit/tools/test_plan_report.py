@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tools.plan_report import MASK, action_of, fit, markdown, stack_report, summary
-from tools.terraform import TerraformResult
+from tools.plan_report import MASK, action_of, destroy_report, fit, markdown, stack_report, summary
+from tools.terraform import TerraformError, TerraformResult
 
 
 def change(address: str, actions: list[str], before: Any = None, after: Any = None, **extra: Any) -> dict[str, Any]:
@@ -147,3 +147,30 @@ def test_an_empty_plan_is_not_shown_and_a_plan_with_changes_is(tmp_path: Path, m
     assert code == 2 and stack_report("data-local", shown).blocking
     assert drift.refresh_only_plan(tmp_path)["resource_changes"]
     assert commands == ["plan", "refresh", "plan", "show", "refresh", "show"]
+
+
+def _planned(address: str, action: str) -> str:
+    kind = address.split(".")[0]
+    resource = {
+        "addr": address,
+        "resource_type": kind,
+        "resource_name": address.split(".")[1],
+        "implied_provider": "aws",
+    }
+    return json.dumps({"@level": "info", "type": "planned_change", "change": {"resource": resource, "action": action}})
+
+
+def test_a_destroy_plans_events_give_the_same_report_as_its_json() -> None:
+    addresses = ["aws_db_instance.db", "aws_dynamodb_table.t", "aws_db_subnet_group.g"]
+    events = ['{"type": "version", "terraform": "1.11.4"}', *(_planned(a, "delete") for a in addresses), "not json"]
+    plan = {"resource_changes": [{"address": a, "type": a.split(".")[0], "change": {"actions": ["delete"]}}
+                                 for a in sorted(addresses)]}  # fmt: skip
+    from_events = destroy_report("data-dev", events)
+    assert from_events == stack_report("data-dev", plan)
+    assert [change.address for change in from_events.blocking] == ["aws_db_instance.db", "aws_dynamodb_table.t"]
+    assert markdown("dev", [from_events]) == markdown("dev", [stack_report("data-dev", plan)])
+
+
+def test_a_destroy_plan_that_would_do_anything_but_delete_is_refused_by_name() -> None:
+    with pytest.raises(TerraformError, match=r"\[data-dev\] a destroy plan would create aws_db_instance.db"):
+        destroy_report("data-dev", [_planned("aws_db_instance.db", "create")])
