@@ -129,16 +129,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, configs: dict[str, EnvC
     # after one synth, before the shared deploy's and the other checks' (jsii: one at a time). The
     # servers start in threads meanwhile: the PostgreSQL server the drill's emulator keeps RDS data
     # on, then that emulator, and the shared one (subprocesses: the synth does not wait for them).
-    # The shared emulator answers only niced work (the shared deploy, the tests): it runs niced too.
     # ExitStack.enter_context from two threads: its callbacks are a deque, whose appends are atomic.
-    with (
-        ExitStack() as servers,
-        ThreadPoolExecutor(1, thread_name_prefix="start-drill") as starting,
-        ThreadPoolExecutor(1, thread_name_prefix="start-shared", initializer=background_thread) as starting_niced,
-    ):
+    with ExitStack() as servers, ThreadPoolExecutor(2, thread_name_prefix="start") as starting:
         drill_postgres = starting.submit(servers.enter_context, running_postgres())
         shared_log = tmp_path_factory.mktemp("emulator") / "emulator.log"
-        shared = starting_niced.submit(lambda: servers.enter_context(start_emulator(log_path=shared_log)))
+        shared = starting.submit(lambda: servers.enter_context(start_emulator(log_path=shared_log)))
         drill_dir = tmp_path_factory.mktemp("dr-drill")
         drill_setup = dr_drill.prepare_drill(configs["local"], drill_dir, drill_postgres, synthesize)
         drill = start_dr_drill(drill_setup)
