@@ -51,6 +51,7 @@ from tools.terraform import (
     BACKGROUND_NICENESS,
     REPO_ROOT,
     TerraformError,
+    json_events,
     run_terraform,
     uses_plugin_cache,
     write_cli_config,
@@ -179,11 +180,7 @@ class ApplyResult:
 def parse_apply_events(lines: Iterable[str]) -> tuple[list[ResourceTiming], list[str]]:
     """Resource durations and error diagnostics from `terraform apply -json` (or `plan -json`) output lines."""
     timings, errors = [], []
-    for line in lines:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
+    for event in json_events(lines):
         if event.get("type") == "apply_complete":
             hook = event["hook"]
             timings.append(ResourceTiming(hook["resource"]["addr"], float(hook.get("elapsed_seconds", 0))))

@@ -32,7 +32,7 @@ from tools.deploy import (
     for_each_stack,
     init,
 )
-from tools.terraform import REPO_ROOT, TerraformError, run_terraform
+from tools.terraform import REPO_ROOT, TerraformError, json_events, run_terraform
 
 STATEFUL_TYPES = frozenset(
     {
@@ -157,11 +157,7 @@ def destroy_report(stack: str, events: Iterable[str]) -> StackReport:
     each resource's address and type and no attribute (``_change_lines``), and the events name both,
     so the report needs no `terraform show -json` (which starts the provider again, a second or two)."""
     changes = []
-    for line in events:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
+    for event in json_events(events):
         if event.get("type") != "planned_change":
             continue
         change = event["change"]

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,18 @@ ERROR_HINTS = (
         "it invokes is associated with it. On the emulator, its log names each problem (.local/emulator.log).",
     ),
 )
+
+
+def json_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The messages of a command run with ``-json`` (Terraform's machine-readable UI, one JSON object
+    per line); a line that is not one (a provider's stray output) is skipped."""
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            yield event
 
 
 def terraform_binary() -> str:
