@@ -51,6 +51,7 @@ from tools.terraform import (
     BACKGROUND_NICENESS,
     REPO_ROOT,
     TerraformError,
+    TerraformResult,
     json_events,
     run_terraform,
     uses_plugin_cache,
@@ -202,11 +203,16 @@ def apply(path: Path, targets: Sequence[str] = (), init_first: bool = True, nice
     arguments = ["apply", "-input=false", "-no-color", "-auto-approve", "-json", f"-parallelism={APPLY_PARALLELISM}",
                  *(f"-target={t}" for t in targets)]  # fmt: skip
     result = run_terraform(path, *arguments, ok_codes=(0, 1), niceness=niceness)
-    timings, errors = parse_apply_events(result.stdout.splitlines())
     if result.returncode != 0:
-        message = "\n".join(errors) or result.describe()
-        raise TerraformError(f"[{path.name}] terraform apply failed:\n{message}")
-    return ApplyResult(time.monotonic() - started, tuple(timings))
+        raise json_run_failed(result, path.name, "apply")
+    return ApplyResult(time.monotonic() - started, tuple(parse_apply_events(result.stdout.splitlines())[0]))
+
+
+def json_run_failed(result: TerraformResult, stack: str, command: str) -> TerraformError:
+    """The error of a failed `-json` run: Terraform's own error diagnostics, or its whole output when
+    it printed none."""
+    errors = parse_apply_events(result.stdout.splitlines())[1]
+    return TerraformError(f"[{stack}] terraform {command} failed:\n" + ("\n".join(errors) or result.describe()))
 
 
 def plan_exit_code(path: Path) -> tuple[int, str]:

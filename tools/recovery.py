@@ -232,10 +232,10 @@ def plan_layer_destroy(config: EnvConfig, outdir: Path, layer: str) -> tuple[Pat
     that key is scheduled for deletion. Keeping the key is what makes the restore possible, and the
     restored database then uses the very key the config names."""
     from stacks.layers import Layer
-    from tools.deploy import init, parse_apply_events
+    from tools.deploy import init, json_run_failed
     from tools.plan_report import PLAN_FILE, destroy_report
     from tools.stack_graph import StackConfig
-    from tools.terraform import TerraformError, run_terraform
+    from tools.terraform import run_terraform
 
     stack = Layer(layer).stack_name(config.name)
     path = outdir / "stacks" / stack
@@ -248,8 +248,7 @@ def plan_layer_destroy(config: EnvConfig, outdir: Path, layer: str) -> tuple[Pat
         path, "plan", "-destroy", "-input=false", "-no-color", "-json", *targets, f"-out={PLAN_FILE}", ok_codes=(0, 1)
     )
     if planned.returncode != 0:
-        errors = parse_apply_events(planned.stdout.splitlines())[1]
-        raise TerraformError(f"[{stack}] terraform plan -destroy failed:\n" + ("\n".join(errors) or planned.describe()))
+        raise json_run_failed(planned, stack, "plan -destroy")
     report = destroy_report(stack, planned.stdout.splitlines())
     if not report.count("delete"):
         raise RecoveryError(f"{stack} has nothing applied to destroy")

@@ -11,8 +11,16 @@ from pathlib import Path
 import pytest
 
 import tools.deploy as deploy
-from tools.deploy import ApplyResult, DeployError, OrderedReport, ResourceTiming, deploy_env, parse_apply_events
-from tools.terraform import BACKGROUND_NICENESS, TerraformError
+from tools.deploy import (
+    ApplyResult,
+    DeployError,
+    OrderedReport,
+    ResourceTiming,
+    deploy_env,
+    json_run_failed,
+    parse_apply_events,
+)
+from tools.terraform import BACKGROUND_NICENESS, TerraformError, TerraformResult
 
 REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-%s.outputs.%s}"
 
@@ -344,3 +352,14 @@ def test_a_stack_whose_readers_need_nothing_of_its_missing_stacks_is_ready_for_t
         start for name, targeted, start, _ in terraform.calls if name == "application-dev" and not targeted
     ]
     assert connect_start < foundation_ready <= application_rest
+
+
+def test_a_failed_json_run_is_named_with_terraforms_own_errors_or_its_whole_output() -> None:
+    diagnostic = {"type": "diagnostic", "@level": "error", "diagnostic": {"summary": "No valid credential sources"}}
+    failed = TerraformResult(("plan", "-destroy", "-json"), 1, json.dumps(diagnostic) + "\n", "")
+    error = json_run_failed(failed, "data-dev", "plan -destroy")
+    assert str(error) == "[data-dev] terraform plan -destroy failed:\nNo valid credential sources"
+    crashed = TerraformResult(("apply", "-json"), 1, "", "panic: provider crashed")
+    message = str(json_run_failed(crashed, "data-dev", "apply"))
+    assert message.startswith("[data-dev] terraform apply failed:\nterraform apply -json exited 1")
+    assert message.endswith("panic: provider crashed")
