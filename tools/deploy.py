@@ -92,8 +92,8 @@ class Priority(Enum):
     CRITICAL_PATH_FIRST = (0, BACKGROUND_NICENESS)  # nothing else runs (`make local`)
     LOW = (BACKGROUND_NICENESS, BACKGROUND_NICENESS)  # time to spare beside a deploy without (the tests' shared one)
     # The deploy others wait for, beside niced work (the tests' DR drill): a step the floor calls off
-    # its critical path (the security layer, whose roles the data layer's last step needs) still
-    # must not queue behind that work.
+    # its critical path (the rest of a layer after what the next one reads) still must not queue
+    # behind that work.
     AHEAD_OF_BACKGROUND = (0, AHEAD_OF_BACKGROUND_NICENESS)
 
 
